@@ -1,0 +1,74 @@
+/* The hyperparameter schema: the one place a key is added. Included with
+ * AFT_KEY defined; do not add include guards.
+ *
+ * AFT_KEY(id, section, name, type, default, min, max, choices, live, help)
+ * min/max apply to INT and FLOAT; choices to ENUM; live = may change mid-run. */
+
+/* where the data and the runs are */
+AFT_KEY(DATASET,   "dataset", "path",  AFT_T_PATH, "", 0, 0, NULL, 0, "one JSONL file whose records carry a split field")
+AFT_KEY(TRAIN_FILE,"dataset", "train", AFT_T_PATH, "", 0, 0, NULL, 0, "training records (JSONL), instead of dataset.path")
+AFT_KEY(VALID_FILE,"dataset", "valid", AFT_T_PATH, "", 0, 0, NULL, 0, "validation records (JSONL)")
+AFT_KEY(TEST_FILE, "dataset", "test",  AFT_T_PATH, "", 0, 0, NULL, 0, "test records (JSONL)")
+AFT_KEY(STRICT,    "dataset", "strict", AFT_T_BOOL, "false", 0, 0, NULL, 0, "refuse a dataset with any bad line instead of skipping it")
+AFT_KEY(NAME,      "", "name",  AFT_T_STRING, "", 0, 0, NULL, 0, "workspace name shown in the workbench and in run names")
+AFT_KEY(RUNS_DIR,  "", "runs",  AFT_T_PATH, "runs", 0, 0, NULL, 0, "folder that holds the run directories")
+AFT_KEY(THEME,     "", "theme", AFT_T_STRING, "default", 0, 0, NULL, 1, "colour theme: a name in themes/ or a YAML file")
+AFT_KEY(SEED,      "", "seed",  AFT_T_INT, "42", 0, 4294967295.0, NULL, 0, "seed for initialisation, data order, dropout and splits")
+AFT_KEY(THREADS,   "", "threads", AFT_T_INT, "0", 0, 256, NULL, 0, "compute threads (0 = one per core)")
+
+/* model */
+AFT_KEY(INIT,      "model", "init",     AFT_T_STRING, "scratch", 0, 0, NULL, 0, "'scratch' or a Hugging Face GPT-2 checkpoint folder to start from")
+AFT_KEY(N_LAYER,   "model", "n_layer",  AFT_T_INT, "4", 1, 48, NULL, 0, "transformer blocks")
+AFT_KEY(N_HEAD,    "model", "n_head",   AFT_T_INT, "4", 1, 64, NULL, 0, "attention heads per block (must divide d_model)")
+AFT_KEY(D_MODEL,   "model", "d_model",  AFT_T_INT, "128", 8, 4096, NULL, 0, "width of the hidden state")
+AFT_KEY(MAX_SEQ,   "model", "max_seq",  AFT_T_INT, "128", 8, 8192, NULL, 0, "longest token sequence; longer contexts are cut from the left")
+AFT_KEY(DROPOUT,   "model", "dropout",  AFT_T_FLOAT, "0.1", 0, 0.9, NULL, 1, "dropout on embeddings and residual branches")
+AFT_KEY(ATTN_DROPOUT, "model", "attn_dropout", AFT_T_FLOAT, "0.1", 0, 0.9, NULL, 1, "dropout on attention weights")
+AFT_KEY(LORA_RANK, "model", "lora_rank", AFT_T_INT, "0", 0, 512, NULL, 0, "LoRA adapter rank on attention and MLP projections (0 = full fine-tuning)")
+AFT_KEY(LORA_ALPHA,"model", "lora_alpha", AFT_T_FLOAT, "16", 0.001, 4096, NULL, 0, "LoRA scale numerator (scale = alpha / rank)")
+AFT_KEY(FREEZE_LAYERS, "model", "freeze_layers", AFT_T_INT, "0", 0, 48, NULL, 0, "freeze the embeddings and the bottom k blocks")
+
+/* tokenizer (part of the model section) */
+AFT_KEY(TOKENIZER, "model", "tokenizer", AFT_T_PATH, "", 0, 0, NULL, 0, "tokenizer.json (or folder with encoder.json + vocab.bpe); empty = train one")
+AFT_KEY(VOCAB_SIZE,"model", "vocab_size", AFT_T_INT, "4096", 256, 262144, NULL, 0, "vocabulary size when training a byte-level BPE")
+
+/* optimizer */
+AFT_KEY(OPTIMIZER, "optimizer", "optimizer", AFT_T_ENUM, "adamw", 0, 0, "adamw|sgd", 0, "update rule")
+AFT_KEY(LR,        "optimizer", "lr", AFT_T_FLOAT, "3e-4", 1e-8, 10, NULL, 1, "peak learning rate")
+AFT_KEY(WEIGHT_DECAY, "optimizer", "weight_decay", AFT_T_FLOAT, "0.01", 0, 1, NULL, 1, "decoupled weight decay (AdamW), not on biases or LayerNorm")
+AFT_KEY(L2,        "optimizer", "l2", AFT_T_FLOAT, "0", 0, 1, NULL, 1, "L2 penalty added to the loss")
+AFT_KEY(BETA1,     "optimizer", "beta1", AFT_T_FLOAT, "0.9", 0, 0.9999, NULL, 1, "Adam first-moment decay")
+AFT_KEY(BETA2,     "optimizer", "beta2", AFT_T_FLOAT, "0.999", 0, 0.99999, NULL, 1, "Adam second-moment decay")
+AFT_KEY(EPS,       "optimizer", "eps", AFT_T_FLOAT, "1e-8", 1e-12, 1e-3, NULL, 0, "Adam denominator epsilon")
+AFT_KEY(MOMENTUM,  "optimizer", "momentum", AFT_T_FLOAT, "0.9", 0, 0.9999, NULL, 1, "SGD momentum")
+AFT_KEY(GRAD_CLIP, "optimizer", "grad_clip", AFT_T_FLOAT, "1.0", 0, 1e6, NULL, 1, "clip the global gradient norm to this (0 = off)")
+AFT_KEY(LAYER_LR_DECAY, "optimizer", "layer_lr_decay", AFT_T_FLOAT, "1.0", 0.01, 1, NULL, 0, "layer-wise learning rate: each block below the top gets this factor more")
+
+/* schedule */
+AFT_KEY(LR_SCHEDULE, "schedule", "lr_schedule", AFT_T_ENUM, "cosine", 0, 0, "constant|linear|cosine", 0, "learning rate after warm-up")
+AFT_KEY(WARMUP_STEPS, "schedule", "warmup_steps", AFT_T_INT, "100", 0, 1e9, NULL, 0, "linear warm-up from 0 to lr")
+AFT_KEY(MIN_LR_RATIO, "schedule", "min_lr_ratio", AFT_T_FLOAT, "0.1", 0, 1, NULL, 0, "floor of the decay as a fraction of lr")
+
+/* training */
+AFT_KEY(EPOCHS,    "train", "epochs", AFT_T_INT, "10", 1, 100000, NULL, 1, "passes over the training split")
+AFT_KEY(MAX_STEPS, "train", "max_steps", AFT_T_INT, "0", 0, 1e12, NULL, 1, "stop after this many steps (0 = no limit)")
+AFT_KEY(BATCH_SIZE,"train", "batch_size", AFT_T_INT, "32", 1, 65536, NULL, 0, "examples per optimizer step")
+AFT_KEY(GRAD_ACCUM,"train", "grad_accum", AFT_T_INT, "1", 1, 1024, NULL, 0, "micro-batches accumulated per step")
+AFT_KEY(CLS_WEIGHT,"train", "cls_loss_weight", AFT_T_FLOAT, "1.0", 0, 1000, NULL, 1, "weight of the action-classification loss")
+AFT_KEY(LM_WEIGHT, "train", "lm_loss_weight", AFT_T_FLOAT, "0.0", 0, 1000, NULL, 1, "weight of the language-model loss")
+AFT_KEY(LM_TARGET_ONLY, "train", "lm_target_only", AFT_T_BOOL, "true", 0, 0, NULL, 0, "language-model loss on the action and response only, not the context")
+AFT_KEY(SAMPLING,  "train", "sampling", AFT_T_ENUM, "shuffle", 0, 0, "shuffle|curriculum|stratified", 0, "batch order: shuffled, easy to hard by complexity, or stratified by action and complexity")
+AFT_KEY(CURRICULUM_PACING, "train", "curriculum_pacing", AFT_T_ENUM, "linear", 0, 0, "linear|sqrt|step", 0, "how fast harder examples join under curriculum sampling")
+AFT_KEY(CURRICULUM_EPOCHS, "train", "curriculum_epochs", AFT_T_INT, "2", 1, 100000, NULL, 0, "epochs until every complexity level is in play")
+
+/* evaluation, checkpoints, early stopping */
+AFT_KEY(EVAL_EVERY, "eval", "eval_every", AFT_T_INT, "200", 1, 1e12, NULL, 1, "validate every this many steps")
+AFT_KEY(CHECKPOINT_EVERY, "eval", "checkpoint_every", AFT_T_INT, "1000", 0, 1e12, NULL, 1, "checkpoint every this many steps (0 = only best and last)")
+AFT_KEY(EARLY_STOP_METRIC, "eval", "early_stop_metric", AFT_T_ENUM, "val_loss", 0, 0, "val_loss|val_accuracy|val_macro_f1", 0, "metric watched for early stopping and the best checkpoint")
+AFT_KEY(PATIENCE,  "eval", "patience", AFT_T_INT, "3", 0, 100000, NULL, 1, "evaluations without improvement before stopping (0 = never stop early)")
+AFT_KEY(MIN_DELTA, "eval", "min_delta", AFT_T_FLOAT, "0", 0, 1e6, NULL, 1, "smallest change that counts as an improvement")
+AFT_KEY(RESTORE_BEST, "eval", "restore_best", AFT_T_BOOL, "false", 0, 0, NULL, 1, "end the run with the weights of the best checkpoint")
+
+/* splits made by `agentft data split` */
+AFT_KEY(SPLIT_VALID, "split", "valid_fraction", AFT_T_FLOAT, "0.1", 0, 0.9, NULL, 0, "share of records for validation")
+AFT_KEY(SPLIT_TEST,  "split", "test_fraction", AFT_T_FLOAT, "0.1", 0, 0.9, NULL, 0, "share of records for test")
