@@ -40,9 +40,15 @@ void aft_error_prefix(aft_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    char old[AFT_ERROR_MAX];
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* Built by hand: snprintf of two full buffers into one trips
+     * -Wformat-truncation, and cutting the tail is what we want anyway. */
+    char joined[AFT_ERROR_MAX];
+    size_t n = 0;
+    for (const char *parts[3] = {prefix, ": ", err->msg}, **p = parts; p < parts + 3; p++)
+        for (const char *c = *p; *c && n + 1 < sizeof joined; c++)
+            joined[n++] = *c;
+    joined[n] = '\0';
+    memcpy(err->msg, joined, n + 1);
     err->set = 1;
 }
 

@@ -1,0 +1,59 @@
+# Helpers for the end-to-end tests: run the built agentft, check its exit
+# status and output. Sourced by each tests/e2e/*.sh.
+set -u
+: "${AGENTFT:?AGENTFT must point at the built agentft}"
+: "${SRCDIR:=.}"
+: "${AFT_TEST_TMP:=/tmp}"
+WORK=$(mktemp -d "$AFT_TEST_TMP/e2e.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+FAILS=0
+CHECKS=0
+
+# run EXPECTED_STATUS ARGS...: runs agentft, keeps stdout in $WORK/out and
+# stderr in $WORK/err.
+run() {
+    expected=$1
+    shift
+    CHECKS=$((CHECKS + 1))
+    "$AGENTFT" "$@" >"$WORK/out" 2>"$WORK/err" </dev/null
+    status=$?
+    if [ "$status" -ne "$expected" ]; then
+        echo "FAIL: agentft $*: exit $status, expected $expected"
+        echo "--- stdout"; head -n 20 "$WORK/out"
+        echo "--- stderr"; head -n 20 "$WORK/err"
+        FAILS=$((FAILS + 1))
+    fi
+}
+
+# expect FILE(out|err) PATTERN: the last run's output matches the fixed string.
+expect() {
+    CHECKS=$((CHECKS + 1))
+    if ! grep -qF -- "$2" "$WORK/$1"; then
+        echo "FAIL: expected in $1: $2"
+        echo "--- $1"; head -n 30 "$WORK/$1"
+        FAILS=$((FAILS + 1))
+    fi
+}
+
+# refute FILE PATTERN: the last run's output does not contain the string.
+refute() {
+    CHECKS=$((CHECKS + 1))
+    if grep -qF -- "$2" "$WORK/$1"; then
+        echo "FAIL: did not expect in $1: $2"
+        FAILS=$((FAILS + 1))
+    fi
+}
+
+check() {
+    CHECKS=$((CHECKS + 1))
+    if ! "$@"; then
+        echo "FAIL: $*"
+        FAILS=$((FAILS + 1))
+    fi
+}
+
+finish() {
+    echo "$CHECKS checks, $FAILS failed"
+    [ "$FAILS" -eq 0 ]
+    exit $?
+}
