@@ -170,9 +170,15 @@ static void test_split_stratified(void **state)
         }
     }
 
-    /* Same seed, same assignment; another seed, another one. */
-    aft_dataset *ds2 = open_ok(path);
-    aft_dataset *ds3 = open_ok(path);
+    /* Same seed, same assignment; another seed, another one. (Copies of the
+     * file: a second handle on `path` would replay ds's journal.) */
+    char path2[600], path3[600];
+    snprintf(path2, sizeof path2, "%s/split2.jsonl", tmpdir);
+    snprintf(path3, sizeof path3, "%s/split3.jsonl", tmpdir);
+    write_dataset(path2, 1200, 4, 1);
+    write_dataset(path3, 1200, 4, 1);
+    aft_dataset *ds2 = open_ok(path2);
+    aft_dataset *ds3 = open_ok(path3);
     assert_int_equal(aft_dataset_assign_split(ds2, &o, &res, &err), 0);
     aft_split_opts o8 = o;
     o8.seed = 8;
