@@ -4,17 +4,19 @@
  * AFT_KEY(id, section, name, type, default, min, max, choices, live, help)
  * min/max apply to INT and FLOAT; choices to ENUM; live = may change mid-run. */
 
-/* where the data and the runs are */
-AFT_KEY(DATASET,   "dataset", "path",  AFT_T_PATH, "", 0, 0, NULL, 0, "one JSONL file whose records carry a split field")
-AFT_KEY(TRAIN_FILE,"dataset", "train", AFT_T_PATH, "", 0, 0, NULL, 0, "training records (JSONL), instead of dataset.path")
-AFT_KEY(VALID_FILE,"dataset", "valid", AFT_T_PATH, "", 0, 0, NULL, 0, "validation records (JSONL)")
-AFT_KEY(TEST_FILE, "dataset", "test",  AFT_T_PATH, "", 0, 0, NULL, 0, "test records (JSONL)")
-AFT_KEY(STRICT,    "dataset", "strict", AFT_T_BOOL, "false", 0, 0, NULL, 0, "refuse a dataset with any bad line instead of skipping it")
+/* the workspace as a whole (top-level keys) */
 AFT_KEY(NAME,      "", "name",  AFT_T_STRING, "", 0, 0, NULL, 0, "workspace name shown in the workbench and in run names")
 AFT_KEY(RUNS_DIR,  "", "runs",  AFT_T_PATH, "runs", 0, 0, NULL, 0, "folder that holds the run directories")
 AFT_KEY(THEME,     "", "theme", AFT_T_STRING, "default", 0, 0, NULL, 1, "colour theme: a name in themes/ or a YAML file")
 AFT_KEY(SEED,      "", "seed",  AFT_T_INT, "42", 0, 4294967295.0, NULL, 0, "seed for initialisation, data order, dropout and splits")
 AFT_KEY(THREADS,   "", "threads", AFT_T_INT, "0", 0, 256, NULL, 0, "compute threads (0 = one per core)")
+
+/* where the data is */
+AFT_KEY(DATASET,   "dataset", "path",  AFT_T_PATH, "", 0, 0, NULL, 0, "one JSONL file whose records carry a split field")
+AFT_KEY(TRAIN_FILE,"dataset", "train", AFT_T_PATH, "", 0, 0, NULL, 0, "training records (JSONL), instead of dataset.path")
+AFT_KEY(VALID_FILE,"dataset", "valid", AFT_T_PATH, "", 0, 0, NULL, 0, "validation records (JSONL)")
+AFT_KEY(TEST_FILE, "dataset", "test",  AFT_T_PATH, "", 0, 0, NULL, 0, "test records (JSONL)")
+AFT_KEY(STRICT,    "dataset", "strict", AFT_T_BOOL, "false", 0, 0, NULL, 0, "refuse a dataset with any bad line instead of skipping it")
 
 /* model */
 AFT_KEY(INIT,      "model", "init",     AFT_T_STRING, "scratch", 0, 0, NULL, 0, "'scratch' or a Hugging Face GPT-2 checkpoint folder to start from")
