@@ -45,6 +45,12 @@ typedef struct cli_args {
  * bad option. */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, cli_args *out);
 void cli_usage(const char *cmd, int to_stderr);
+/* The start of every command: parses argv, prints help for --help, and checks
+ * that exactly `nargs` arguments were given (described by `what`, as in
+ * "one FILE or WS"). Returns 1 to go on; 0 when the command is done, with
+ * *status set (0 after help, CLI_USAGE after a usage error). */
+int cli_begin(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nargs,
+              const char *what, cli_args *args, int *status);
 const cli_command *cli_find(const char *name);
 
 /* True if the argument names a workspace (.yaml / .yml) rather than a dataset. */

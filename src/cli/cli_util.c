@@ -98,6 +98,30 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, cli_a
     return 0;
 }
 
+int cli_begin(const char *cmd, int argc, char **argv, const cli_opt *opts, size_t nargs,
+              const char *what, cli_args *args, int *status)
+{
+    *status = CLI_USAGE;
+    if (cli_parse(cmd, argc, argv, opts, args) < 0)
+        return 0;
+    if (args->help) {
+        cli_usage(cmd, 0);
+        *status = CLI_OK;
+        return 0;
+    }
+    if (args->n_positional != nargs) {
+        if (nargs == 0)
+            fprintf(stderr, "agentft %s: takes no arguments\n", cmd);
+        else
+            fprintf(stderr, "agentft %s: expected %s, got %zu arguments\n", cmd, what,
+                    args->n_positional);
+        cli_usage(cmd, 1);
+        return 0;
+    }
+    *status = CLI_OK;
+    return 1;
+}
+
 int cli_is_workspace(const char *path)
 {
     size_t n = strlen(path);

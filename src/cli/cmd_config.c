@@ -5,28 +5,27 @@
 
 #include "cli.h"
 
-static int one_workspace(const char *cmd, int argc, char **argv, cli_args *args)
+/* Parses a command that takes one workspace file; returns 1 to go on. */
+static int one_workspace(const char *cmd, int argc, char **argv, cli_args *args, int *status)
 {
-    if (cli_parse(cmd, argc, argv, NULL, args) < 0)
-        return CLI_USAGE;
-    if (args->help) {
-        cli_usage(cmd, 0);
-        return -1;
-    }
-    if (args->n_positional != 1 || !cli_is_workspace(args->positional[0])) {
-        fprintf(stderr, "agentft %s: expected one workspace file (WS.yaml)\n", cmd);
+    if (!cli_begin(cmd, argc, argv, NULL, 1, "one workspace file (WS.yaml)", args, status))
+        return 0;
+    if (!cli_is_workspace(args->positional[0])) {
+        fprintf(stderr, "agentft %s: expected a workspace file (WS.yaml), got '%s'\n", cmd,
+                args->positional[0]);
         cli_usage(cmd, 1);
-        return CLI_USAGE;
+        *status = CLI_USAGE;
+        return 0;
     }
-    return CLI_OK;
+    return 1;
 }
 
 int cmd_config_show(int argc, char **argv)
 {
     cli_args args;
-    int rc = one_workspace("config show", argc, argv, &args);
-    if (rc != CLI_OK)
-        return rc < 0 ? CLI_OK : rc;
+    int rc;
+    if (!one_workspace("config show", argc, argv, &args, &rc))
+        return rc;
     aft_config *cfg = cli_load_workspace(args.positional[0], &args);
     if (!cfg)
         return CLI_FAIL;
@@ -50,9 +49,9 @@ int cmd_config_show(int argc, char **argv)
 int cmd_config_check(int argc, char **argv)
 {
     cli_args args;
-    int rc = one_workspace("config check", argc, argv, &args);
-    if (rc != CLI_OK)
-        return rc < 0 ? CLI_OK : rc;
+    int rc;
+    if (!one_workspace("config check", argc, argv, &args, &rc))
+        return rc;
     const char *ws = args.positional[0];
     aft_config *cfg = cli_load_workspace(ws, &args);
     if (!cfg)
@@ -121,17 +120,9 @@ int cmd_config_keys(int argc, char **argv)
     int man = 0;
     cli_opt opts[] = {{"--man", 0, NULL, &man}, {0}};
     cli_args args;
-    if (cli_parse("config keys", argc, argv, opts, &args) < 0)
-        return CLI_USAGE;
-    if (args.help) {
-        cli_usage("config keys", 0);
-        return CLI_OK;
-    }
-    if (args.n_positional != 0) {
-        fprintf(stderr, "agentft config keys: takes no arguments\n");
-        cli_usage("config keys", 1);
-        return CLI_USAGE;
-    }
+    int status;
+    if (!cli_begin("config keys", argc, argv, opts, 0, "", &args, &status))
+        return status;
     size_t n;
     const aft_key_info *keys = aft_schema(&n);
     for (size_t i = 0; i < n; i++) {

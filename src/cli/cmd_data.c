@@ -11,17 +11,9 @@ int cmd_data_check(int argc, char **argv)
     int strict = 0;
     cli_opt opts[] = {{"--strict", 0, NULL, &strict}, {0}};
     cli_args args;
-    if (cli_parse("data check", argc, argv, opts, &args) < 0)
-        return CLI_USAGE;
-    if (args.help) {
-        cli_usage("data check", 0);
-        return CLI_OK;
-    }
-    if (args.n_positional != 1) {
-        fprintf(stderr, "agentft data check: expected one FILE or WS, got %zu\n", args.n_positional);
-        cli_usage("data check", 1);
-        return CLI_USAGE;
-    }
+    int status;
+    if (!cli_begin("data check", argc, argv, opts, 1, "one FILE or WS", &args, &status))
+        return status;
     aft_config *cfg;
     cli_dataset_ref refs[3];
     int n = cli_dataset_refs(args.positional[0], &args, &cfg, refs);
@@ -149,17 +141,9 @@ int cmd_data_stats(int argc, char **argv)
     int json = 0;
     cli_opt opts[] = {{"--json", 0, NULL, &json}, {0}};
     cli_args args;
-    if (cli_parse("data stats", argc, argv, opts, &args) < 0)
-        return CLI_USAGE;
-    if (args.help) {
-        cli_usage("data stats", 0);
-        return CLI_OK;
-    }
-    if (args.n_positional != 1) {
-        fprintf(stderr, "agentft data stats: expected one FILE or WS, got %zu\n", args.n_positional);
-        cli_usage("data stats", 1);
-        return CLI_USAGE;
-    }
+    int status;
+    if (!cli_begin("data stats", argc, argv, opts, 1, "one FILE or WS", &args, &status))
+        return status;
     aft_config *cfg;
     cli_dataset_ref refs[3];
     int n = cli_dataset_refs(args.positional[0], &args, &cfg, refs);
@@ -218,17 +202,9 @@ int cmd_data_split(int argc, char **argv)
     cli_opt opts[] = {{"--valid", 1, &valid, NULL}, {"--test", 1, &test, NULL},
                       {"--seed", 1, &seed, NULL}, {"--force", 0, NULL, &force}, {0}};
     cli_args args;
-    if (cli_parse("data split", argc, argv, opts, &args) < 0)
-        return CLI_USAGE;
-    if (args.help) {
-        cli_usage("data split", 0);
-        return CLI_OK;
-    }
-    if (args.n_positional != 1) {
-        fprintf(stderr, "agentft data split: expected one FILE or WS, got %zu\n", args.n_positional);
-        cli_usage("data split", 1);
-        return CLI_USAGE;
-    }
+    int status;
+    if (!cli_begin("data split", argc, argv, opts, 1, "one FILE or WS", &args, &status))
+        return status;
     aft_config *cfg;
     cli_dataset_ref refs[3];
     int n = cli_dataset_refs(args.positional[0], &args, &cfg, refs);

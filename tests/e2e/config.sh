@@ -64,7 +64,7 @@ run 1 config check "$WORK/nodata.yaml"
 expect err "nothere.jsonl"
 
 run 2 config show
-expect err "expected one workspace file"
+expect err "expected one workspace file (WS.yaml), got 0 arguments"
 
 run 1 config show "$WORK/absent.yaml"
 expect err "absent.yaml"

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "agentft/config.h"
 #include "agentft/fileio.h"
 
@@ -80,49 +81,16 @@ static void copy_fixture(const char *name, char *path, size_t size)
     free(text);
 }
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char p[PATH_MAX];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
-    const char *base = getenv("AFT_TEST_TMP");
-    char cwd[PATH_MAX];
-    if (!base || !*base)
-        base = "/tmp";
-    int n;
-    if (base[0] != '/' && getcwd(cwd, sizeof cwd))
-        n = snprintf(tmpdir, sizeof tmpdir, "%s/%s/test_config.XXXXXX", cwd, base);
-    else
-        n = snprintf(tmpdir, sizeof tmpdir, "%s/test_config.XXXXXX", base);
-    if (n < 0 || (size_t)n >= sizeof tmpdir)
-        return -1;
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return aft_test_mkdtemp(tmpdir, sizeof tmpdir, "test_config");
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    remove_tree(tmpdir);
-    return 0;
+    return aft_test_rmtree(tmpdir);
 }
 
 /* ---- schema ---- */

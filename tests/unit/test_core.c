@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "agentft/error.h"
 #include "agentft/fileio.h"
 #include "agentft/rng.h"
@@ -21,17 +22,13 @@ static char tmpdir[512];
 static int setup_tmp(void **state)
 {
     (void)state;
-    const char *base = getenv("AFT_TEST_TMP");
-    snprintf(tmpdir, sizeof tmpdir, "%s/core.XXXXXX", base ? base : "/tmp");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return aft_test_mkdtemp(tmpdir, sizeof tmpdir, "core");
 }
 
 static int teardown_tmp(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return aft_test_rmtree(tmpdir);
 }
 
 static void test_error_messages(void **state)

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "agentft/dataset.h"
 #include "agentft/fileio.h"
 
@@ -23,19 +24,13 @@ static char tmpdir[4096];
 static int setup_dir(void **state)
 {
     (void)state;
-    const char *base = getenv("AFT_TEST_TMP");
-    snprintf(tmpdir, sizeof tmpdir, "%s/aft-dataset-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(tmpdir))
-        return -1;
-    return 0;
+    return aft_test_mkdtemp(tmpdir, sizeof tmpdir, "aft-dataset");
 }
 
 static int teardown_dir(void **state)
 {
     (void)state;
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return aft_test_rmtree(tmpdir);
 }
 
 /* A fresh path in the test directory; the caller frees it. */

@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "testutil.h"
 #include "agentft/dataset.h"
 #include "agentft/rng.h"
 
@@ -446,10 +447,8 @@ static void make_base(const char *path, model *m)
 static void test_kill_writer(void **state)
 {
     (void)state;
-    const char *base = getenv("AFT_TEST_TMP");
     char dir[4096], path[4200];
-    snprintf(dir, sizeof dir, "%s/aft-kill-XXXXXX", base && *base ? base : "/tmp");
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(aft_test_mkdtemp(dir, sizeof dir, "aft-kill"), 0);
     snprintf(path, sizeof path, "%s/data.jsonl", dir);
     model m = {0};
     make_base(path, &m);
@@ -470,9 +469,7 @@ static void test_kill_writer(void **state)
                   "%zu of those edits visible after reopening\n",
                   ITERS, total_acks, inflight_seen, inflight_landed);
     model_free(&m);
-    char cmd[4300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(aft_test_rmtree(dir), 0);
 }
 
 int main(void)

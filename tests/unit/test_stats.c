@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "agentft/stats.h"
 
 static char tmpdir[512];
@@ -16,17 +17,13 @@ static char tmpdir[512];
 static int setup_tmp(void **state)
 {
     (void)state;
-    const char *base = getenv("AFT_TEST_TMP");
-    snprintf(tmpdir, sizeof tmpdir, "%s/stats.XXXXXX", base ? base : "/tmp");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return aft_test_mkdtemp(tmpdir, sizeof tmpdir, "stats");
 }
 
 static int teardown_tmp(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return aft_test_rmtree(tmpdir);
 }
 
 /* Writes n records over `actions` actions: action a gets a share growing with a,
