@@ -84,6 +84,8 @@ typedef struct aft_batch {
     const int32_t *lengths;     /* (B) real lengths, 1..T */
     const int32_t *labels;      /* (B) action ids, -1 = none; NULL = no action loss */
     const int32_t *lm_targets;  /* (B, T) next-token ids, -1 = ignore; NULL = no LM loss */
+    const int32_t *cls_pos;     /* (B) position the action head reads, < lengths[b];
+                                 * NULL = lengths[b] - 1 (the last real token) */
 } aft_batch;
 
 typedef struct aft_forward_opts {
