@@ -24,7 +24,8 @@ typedef struct aft_st_tensor {
     int ndim;
     size_t shape[8];
     size_t nbytes;
-    const void *data;   /* into the file's bytes (reader) or the caller's (writer) */
+    const void *data;   /* into the file's bytes (reader; may be unaligned, so copy
+                           with memcpy) or the caller's (writer) */
 } aft_st_tensor;
 
 typedef struct aft_st_file {
@@ -36,12 +37,14 @@ typedef struct aft_st_file {
 } aft_st_file;
 
 /* Reads and validates a safetensors file: header length, JSON, dtypes,
- * shapes against byte ranges, ranges inside the file and not overlapping. */
+ * shapes against byte ranges, ranges inside the file and not overlapping,
+ * unique names, string metadata. Tensors come sorted by name. Caller frees. */
 aft_st_file *aft_st_read(const char *path, aft_error *err);
 void aft_st_free(aft_st_file *f);
 const aft_st_tensor *aft_st_find(const aft_st_file *f, const char *name);
-/* Writes tensors (their data pointers are read) and optional string
- * metadata (pairs key, value) atomically. */
+/* Writes tensors (their data pointers are read) sorted by name, and
+ * n_metadata string pairs (metadata[2i] = key, metadata[2i + 1] = value),
+ * atomically. */
 int aft_st_write(const char *path, const aft_st_tensor *tensors, size_t count,
                  const char *const *metadata, size_t n_metadata, aft_error *err);
 
@@ -57,19 +60,29 @@ int aft_checkpoint_save_model(const char *dir, const aft_model *m, const aft_tok
 
 /* Reads a model folder written by agentft or by Hugging Face (gpt2,
  * distilgpt2: model.safetensors + config.json; names with or without the
- * "transformer." prefix; F32, F16 or BF16). `n_actions` sets the action
- * head; when the folder's head is missing or has another shape, the head is
- * freshly initialised with `seed` and *head_loaded is 0. LoRA and freezing
- * come from `overrides` when not NULL (lora_rank, lora_alpha,
- * freeze_layers, dropout), else from the folder. Caller frees the model. */
+ * "transformer." prefix; F32, F16 or BF16; lm_head.weight, tied to wte, and
+ * the attn.bias / attn.masked_bias buffers are skipped). `n_actions` sets the
+ * action head; when the folder's head is missing or has another shape, the
+ * head is freshly initialised with `seed` and *head_loaded is 0 (else 1, also
+ * when n_actions is 0; head_loaded may be NULL). A score.weight without
+ * score.bias (HF's head has none) loads with a zero bias. LoRA and freezing
+ * come from `overrides` when not NULL (lora_rank, lora_alpha, freeze_layers,
+ * dropout and attn_dropout; its other fields are not read), else from the
+ * folder; adapters the folder lacks start as model.c starts them (B = 0).
+ * A missing tensor, a wrong shape or an unexpected tensor is an error naming
+ * it. Caller frees the model. */
 aft_model *aft_checkpoint_load_model(const char *dir, int n_actions,
                                      const aft_model_config *overrides, uint64_t seed,
                                      int *head_loaded, aft_error *err);
 
-/* The action names stored in DIR/config.json (caller frees each and the array). */
+/* The action names stored in DIR/config.json: agentft's list, else HF's
+ * id2label in id order; none gives NULL and 0 (caller frees each and the array). */
 int aft_checkpoint_actions(const char *dir, char ***actions, size_t *n_actions, aft_error *err);
 
-/* DIR/optimizer.safetensors: the moment buffers and the step count. */
+/* DIR/optimizer.safetensors: the moment buffers ("exp_avg.<param>",
+ * "exp_avg_sq.<param>" or "momentum_buffer.<param>") and metadata "step" and
+ * "optimizer" ("adamw" or "sgd"). Loading checks kind, names and shapes
+ * against the model and changes nothing on error. */
 int aft_checkpoint_save_optim(const char *dir, const aft_model *m, aft_optim *o, aft_error *err);
 int aft_checkpoint_load_optim(const char *dir, const aft_model *m, aft_optim *o, aft_error *err);
 

@@ -31,14 +31,16 @@ aft_optim *aft_optim_new(const aft_param *params, size_t n_params, size_t num_fl
                          const aft_optim_config *cfg, aft_error *err);
 void aft_optim_free(aft_optim *o);
 
-/* Changes hyperparameters between steps (live edits); the state is kept. */
+/* Changes hyperparameters between steps (live edits); the state is kept.
+ * The kind stays what the optimizer was made with (its state is shaped for it). */
 void aft_optim_set_config(aft_optim *o, const aft_optim_config *cfg);
 const aft_optim_config *aft_optim_get_config(const aft_optim *o);
 
 /* The learning-rate multiplier of a tensor (layer-wise decay, or the explicit
  * multiplier set with aft_optim_set_group_lr). */
 float aft_optim_lr_multiplier(const aft_optim *o, size_t param_index);
-/* An explicit per-tensor multiplier, overriding layer_lr_decay for it. */
+/* An explicit per-tensor multiplier, overriding layer_lr_decay for it; a
+ * negative one removes the override. */
 void aft_optim_set_group_lr(aft_optim *o, size_t param_index, float multiplier);
 
 /* One update with learning rate lr (already scheduled): params -= ... using
@@ -46,13 +48,15 @@ void aft_optim_set_group_lr(aft_optim *o, size_t param_index, float multiplier);
 void aft_optim_step(aft_optim *o, float *params, const float *grads, float lr);
 uint64_t aft_optim_steps(const aft_optim *o);
 
-/* The L2 penalty 0.5 * l2 * sum(w^2) over decay tensors (added to the loss
- * the user sees); aft_optim_step adds its gradient itself. */
+/* The L2 penalty 0.5 * l2 * sum(w^2) over trainable decay tensors (added to
+ * the loss the user sees); aft_optim_step adds its gradient itself. */
 float aft_optim_l2_penalty(const aft_optim *o, const float *params);
 
-/* Optimizer state for checkpoints: the moment buffers, as named tensors
- * ("exp_avg.<param name>", "exp_avg_sq.<param name>", "momentum.<param name>")
- * laid out in one buffer. */
+/* Optimizer state for checkpoints, one buffer: the trainable tensors in table
+ * order, AdamW's first moments for all of them then its second moments
+ * (checkpoints name them "exp_avg.<param>" and "exp_avg_sq.<param>"), or SGD's
+ * momentum ("momentum_buffer.<param>"). *num_floats is 2 (AdamW) or 1 (SGD)
+ * times the trainable floats. */
 float *aft_optim_state(aft_optim *o, size_t *num_floats);
 void aft_optim_set_steps(aft_optim *o, uint64_t steps);
 
@@ -60,8 +64,9 @@ void aft_optim_set_steps(aft_optim *o, uint64_t steps);
  * exceeds it, scales them down to max_norm. Returns the norm before clipping. */
 float aft_clip_grad_norm(const aft_param *params, size_t n_params, float *grads, float max_norm);
 
-/* Learning rate at `step` (0-based): linear warm-up from 0 over warmup steps,
- * then constant, or linear or cosine decay to lr * min_ratio at total_steps. */
+/* Learning rate at `step` (0-based): linear warm-up lr * (step + 1) / warmup
+ * for step < warmup, then constant, or linear or cosine decay from lr at
+ * step = warmup to lr * min_ratio at total_steps, and lr * min_ratio after. */
 float aft_lr_at(aft_schedule_kind kind, uint64_t step, uint64_t warmup, uint64_t total_steps,
                 float lr, float min_ratio);
 

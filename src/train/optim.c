@@ -1,0 +1,245 @@
+/* AdamW and SGD with momentum over the trainable tensors of a model's
+ * parameter table, following torch.optim.AdamW / torch.optim.SGD step by step. */
+#include "agentft/optim.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_STATE SIZE_MAX
+
+struct aft_optim {
+    aft_optim_config cfg;
+    aft_param *params;     /* a copy of the table, so the optimizer owns what it reads */
+    size_t n_params;
+    int n_layer;
+    size_t *state_off;     /* per tensor: offset into the first moment, NO_STATE if frozen */
+    float *group_lr;       /* per tensor: explicit multiplier, or < 0 for layer-wise */
+    size_t n_state;        /* trainable floats */
+    float *state;          /* AdamW: m[n_state] then v[n_state]; SGD: momentum[n_state] */
+    size_t state_floats;
+    uint64_t steps;
+    double beta1, beta2, wd, l2; /* the config's values as the decimals the user wrote */
+};
+
+/* The shortest decimal that reads back as x: 0.999f becomes 0.999, so
+ * 1 - beta2 is 0.001 as in PyTorch (whose betas are Python doubles), not the
+ * 0.00100005 that float arithmetic gives. */
+static double as_decimal(float x)
+{
+    char buf[32];
+    for (int digits = 6; digits <= 9; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, (double)x);
+        double d = strtod(buf, NULL);
+        if ((float)d == x)
+            return d;
+    }
+    return x;
+}
+
+static void take_config(aft_optim *o, const aft_optim_config *cfg)
+{
+    o->cfg = *cfg;
+    o->beta1 = as_decimal(cfg->beta1);
+    o->beta2 = as_decimal(cfg->beta2);
+    o->wd = as_decimal(cfg->weight_decay);
+    o->l2 = as_decimal(cfg->l2);
+}
+
+static int check_config(const aft_optim_config *c, aft_error *err)
+{
+    if (c->kind != AFT_OPT_ADAMW && c->kind != AFT_OPT_SGD)
+        return aft_error_set(err, "unknown optimizer kind %d", (int)c->kind);
+    if (!(c->lr >= 0) || !isfinite(c->lr))
+        return aft_error_set(err, "lr = %g must be a finite number >= 0", (double)c->lr);
+    if (!(c->beta1 >= 0 && c->beta1 < 1) || !(c->beta2 >= 0 && c->beta2 < 1))
+        return aft_error_set(err, "beta1 = %g and beta2 = %g must be in [0, 1)",
+                             (double)c->beta1, (double)c->beta2);
+    if (c->kind == AFT_OPT_ADAMW && !(c->eps > 0))
+        return aft_error_set(err, "eps = %g must be positive", (double)c->eps);
+    if (!(c->momentum >= 0 && c->momentum < 1))
+        return aft_error_set(err, "momentum = %g must be in [0, 1)", (double)c->momentum);
+    if (!(c->weight_decay >= 0) || !(c->l2 >= 0))
+        return aft_error_set(err, "weight_decay and l2 must be >= 0");
+    return 0;
+}
+
+/* Lays the state out tensor by tensor in table order, trainable ones only;
+ * checkpoint.c relies on this order (see optim.h). */
+static int build_layout(aft_optim *o, size_t num_floats, aft_error *err)
+{
+    for (size_t i = 0; i < o->n_params; i++) {
+        const aft_param *p = &o->params[i];
+        o->group_lr[i] = -1.0f;
+        if (p->offset > num_floats || p->numel > num_floats - p->offset)
+            return aft_error_set(err, "parameter %s lies outside the %zu-float buffer", p->name,
+                                 num_floats);
+        o->state_off[i] = NO_STATE;
+        if (p->trainable) {
+            o->state_off[i] = o->n_state;
+            o->n_state += p->numel;
+        }
+    }
+    return 0;
+}
+
+aft_optim *aft_optim_new(const aft_param *params, size_t n_params, size_t num_floats, int n_layer,
+                         const aft_optim_config *cfg, aft_error *err)
+{
+    if (check_config(cfg, err) < 0)
+        return NULL;
+    aft_optim *o = calloc(1, sizeof *o);
+    if (!o)
+        goto oom;
+    take_config(o, cfg);
+    o->n_params = n_params;
+    o->n_layer = n_layer;
+    o->params = malloc((n_params ? n_params : 1) * sizeof *o->params);
+    o->state_off = malloc((n_params ? n_params : 1) * sizeof *o->state_off);
+    o->group_lr = malloc((n_params ? n_params : 1) * sizeof *o->group_lr);
+    if (!o->params || !o->state_off || !o->group_lr)
+        goto oom;
+    if (n_params)
+        memcpy(o->params, params, n_params * sizeof *params);
+    if (build_layout(o, num_floats, err) < 0) {
+        aft_optim_free(o);
+        return NULL;
+    }
+    o->state_floats = cfg->kind == AFT_OPT_ADAMW ? 2 * o->n_state : o->n_state;
+    o->state = calloc(o->state_floats ? o->state_floats : 1, sizeof(float));
+    if (!o->state)
+        goto oom;
+    return o;
+oom:
+    aft_error_set(err, "out of memory for the optimizer state");
+    aft_optim_free(o);
+    return NULL;
+}
+
+void aft_optim_free(aft_optim *o)
+{
+    if (!o)
+        return;
+    free(o->params);
+    free(o->state_off);
+    free(o->group_lr);
+    free(o->state);
+    free(o);
+}
+
+void aft_optim_set_config(aft_optim *o, const aft_optim_config *cfg)
+{
+    /* The state buffer is shaped for one kind; switching mid-run would need
+     * new moments, so the kind stays what the optimizer was made with. */
+    aft_optimizer_kind kind = o->cfg.kind;
+    take_config(o, cfg);
+    o->cfg.kind = kind;
+}
+
+const aft_optim_config *aft_optim_get_config(const aft_optim *o) { return &o->cfg; }
+uint64_t aft_optim_steps(const aft_optim *o) { return o->steps; }
+void aft_optim_set_steps(aft_optim *o, uint64_t steps) { o->steps = steps; }
+
+float *aft_optim_state(aft_optim *o, size_t *num_floats)
+{
+    *num_floats = o->state_floats;
+    return o->state;
+}
+
+float aft_optim_lr_multiplier(const aft_optim *o, size_t i)
+{
+    if (i >= o->n_params)
+        return 1.0f;
+    if (o->group_lr[i] >= 0)
+        return o->group_lr[i];
+    double d = o->cfg.layer_lr_decay;
+    if (!(d > 0) || d == 1.0)
+        return 1.0f;
+    /* Distance from the top: heads and ln_f (layer n_layer) 0, embeddings n_layer + 1. */
+    int layer = o->params[i].layer < -1 ? -1 : o->params[i].layer;
+    int depth = o->n_layer - (layer > o->n_layer ? o->n_layer : layer);
+    return (float)pow(d, depth);
+}
+
+void aft_optim_set_group_lr(aft_optim *o, size_t i, float multiplier)
+{
+    if (i < o->n_params)
+        o->group_lr[i] = multiplier >= 0 && isfinite(multiplier) ? multiplier : -1.0f;
+}
+
+/* One tensor, torch.optim.AdamW's single-tensor path: decay the weights by
+ * (1 - lr wd), lerp the first moment, then p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps).
+ * The scalars are formed in double as Python forms them, then used as floats. */
+static void adamw_tensor(const aft_optim *o, float lr, int decay, float *p, const float *g,
+                         float *m, float *v, size_t n)
+{
+    double t = (double)o->steps;
+    double bc1 = 1.0 - pow(o->beta1, t), bc2 = 1.0 - pow(o->beta2, t);
+    float step_size = (float)((double)lr / bc1);
+    float bc2_sqrt = (float)sqrt(bc2);
+    float shrink = (float)(1.0 - (double)lr * (decay ? o->wd : 0.0));
+    float l2 = decay ? (float)o->l2 : 0.0f;
+    float w1 = (float)(1.0 - o->beta1), b2 = (float)o->beta2, w2 = (float)(1.0 - o->beta2);
+    float eps = o->cfg.eps;
+    for (size_t k = 0; k < n; k++) {
+        float gk = g[k] + l2 * p[k];      /* the L2 penalty's gradient, before decay */
+        p[k] *= shrink;
+        /* torch.lerp's two forms, chosen by the weight as it chooses them. */
+        m[k] = w1 < 0.5f ? m[k] + w1 * (gk - m[k]) : gk - (gk - m[k]) * (1.0f - w1);
+        v[k] = v[k] * b2 + w2 * gk * gk;
+        float denom = sqrtf(v[k]) / bc2_sqrt + eps;
+        p[k] += -step_size * m[k] / denom;
+    }
+}
+
+/* torch.optim.SGD with momentum (dampening 0, no Nesterov): buf = mu buf + g,
+ * p -= lr buf. The first step's buf = g falls out of the zeroed buffer.
+ * weight_decay is applied decoupled as in AdamW; L2 goes into the gradient. */
+static void sgd_tensor(const aft_optim *o, float lr, int decay, float *p, const float *g,
+                       float *buf, size_t n)
+{
+    float shrink = (float)(1.0 - (double)lr * (decay ? o->wd : 0.0));
+    float l2 = decay ? (float)o->l2 : 0.0f, mu = o->cfg.momentum;
+    for (size_t k = 0; k < n; k++) {
+        float gk = g[k] + l2 * p[k];
+        p[k] *= shrink;
+        buf[k] = mu * buf[k] + gk;
+        p[k] -= lr * buf[k];
+    }
+}
+
+void aft_optim_step(aft_optim *o, float *params, const float *grads, float lr)
+{
+    o->steps++;
+    for (size_t i = 0; i < o->n_params; i++) {
+        const aft_param *pt = &o->params[i];
+        if (o->state_off[i] == NO_STATE)
+            continue;
+        float lr_i = lr * aft_optim_lr_multiplier(o, i);
+        float *p = params + pt->offset;
+        const float *g = grads + pt->offset;
+        float *m = o->state + o->state_off[i];
+        if (o->cfg.kind == AFT_OPT_ADAMW)
+            adamw_tensor(o, lr_i, pt->decay, p, g, m, m + o->n_state, pt->numel);
+        else
+            sgd_tensor(o, lr_i, pt->decay, p, g, m, pt->numel);
+    }
+}
+
+float aft_optim_l2_penalty(const aft_optim *o, const float *params)
+{
+    if (!(o->cfg.l2 > 0))
+        return 0.0f;
+    double sum = 0;
+    for (size_t i = 0; i < o->n_params; i++) {
+        const aft_param *pt = &o->params[i];
+        if (o->state_off[i] == NO_STATE || !pt->decay)
+            continue;
+        const float *p = params + pt->offset;
+        for (size_t k = 0; k < pt->numel; k++)
+            sum += (double)p[k] * p[k];
+    }
+    return (float)(0.5 * o->cfg.l2 * sum);
+}
