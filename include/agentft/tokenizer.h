@@ -24,14 +24,21 @@ void aft_tokens_free(aft_tokens *t);
 
 /* Trains a vocabulary of vocab_size entries (256 byte tokens + merges +
  * special tokens) from the given texts, pre-split the way GPT-2 splits text.
- * `specials` (may be NULL) are added tokens such as "<|endoftext|>"; they are
- * matched whole in encode. Deterministic for the same input. Caller frees. */
+ * Byte tokens get GPT-2's ids (0..255), merged tokens the next ones, and
+ * `specials` (may be NULL; added tokens such as "<|endoftext|>", matched
+ * whole in encode) the last ones, in the order given. The vocabulary comes
+ * out smaller when no pair of tokens occurring twice is left to merge.
+ * Deterministic for the same input. Caller frees. */
 aft_tokenizer *aft_tokenizer_train(const char *const *texts, size_t n_texts, size_t vocab_size,
                                    const char *const *specials, size_t n_specials,
                                    aft_error *err);
 
 /* Loads tokenizer.json (a file), or a folder holding tokenizer.json or
- * encoder.json + vocab.bpe. Errors say what is wrong and where. */
+ * encoder.json + vocab.bpe. Errors say what is wrong and where. Every added
+ * token of a tokenizer.json is a special token; in GPT-2's files,
+ * "<|endoftext|>" is. Only what agentft encodes exactly is accepted: a BPE
+ * model over the byte-level alphabet, no normalizer, a ByteLevel (or no)
+ * pre-tokenizer without add_prefix_space. */
 aft_tokenizer *aft_tokenizer_load(const char *path, aft_error *err);
 /* Writes a Hugging Face tokenizer.json (ByteLevel pre-tokenizer and decoder,
  * BPE model with vocab and merges, added tokens), atomically. */

@@ -12,7 +12,7 @@ if ! cmp -s "$WORK/out" "$WORK/man-keys"; then
 fi
 
 run 0 --help
-awk '/^commands:/ { f = 1; next } f && /^  [a-z]/ { print substr($0, 3, 14) }' "$WORK/out" |
+awk '/^commands:/ { f = 1; next } f && /^  [a-z]/ { print substr($0, 3, 17) }' "$WORK/out" |
     sed 's/ *$//' > "$WORK/commands"
 check test -s "$WORK/commands"
 while read -r c; do
