@@ -87,5 +87,9 @@ int cmd_data_split(int argc, char **argv);
 int cmd_config_show(int argc, char **argv);
 int cmd_config_check(int argc, char **argv);
 int cmd_config_keys(int argc, char **argv);
+int cmd_tokenizer_train(int argc, char **argv);
+int cmd_tokenizer_encode(int argc, char **argv);
+int cmd_tokenizer_convert(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

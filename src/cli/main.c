@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agentft/blas.h"
 #include "config.h"
 #include "cli.h"
 
@@ -48,6 +49,48 @@ const cli_command cli_commands[] = {
      "Lists the hyperparameter schema. A key marked live may change while a run is\n"
      "going. --man prints the list as man-page source (for agentft-formats(5)).\n",
      cmd_config_keys},
+    {"tokenizer train", "WS [--out PATH] [--force] [--set KEY=VALUE]...",
+     "train a byte-level BPE vocabulary on the workspace's training text",
+     "Trains a GPT-2-style byte-level BPE of model.vocab_size tokens (256 bytes,\n"
+     "merges, and the special tokens <|endoftext|> <|pad|> <|action|> <|response|>)\n"
+     "on the training records' contexts (every turn), actions, responses and\n"
+     "reasoning, and writes it as a Hugging Face tokenizer.json. The training records\n"
+     "are those in the train split, or all records when none carries a split.\n"
+     "Point model.tokenizer at the file to have runs use it.\n"
+     "  --out PATH      where to write (default: tokenizer.json beside the workspace)\n"
+     "  --force         replace an existing file\n",
+     cmd_tokenizer_train},
+    {"tokenizer encode", "TOKENIZER TEXT | TOKENIZER --stdin-jsonl [--specials]",
+     "print the token ids of a text",
+     "Loads a tokenizer (a tokenizer.json, or a folder with tokenizer.json or GPT-2's\n"
+     "encoder.json + vocab.bpe) and prints the ids of TEXT on one line.\n"
+     "  --stdin-jsonl   read one JSON string a line from standard input and print\n"
+     "                  one line of ids for each\n"
+     "  --specials      recognise special tokens such as <|endoftext|> in the text\n",
+     cmd_tokenizer_encode},
+    {"tokenizer convert", "TOKENIZER OUT [--force]",
+     "write a tokenizer (e.g. GPT-2's encoder.json + vocab.bpe) as tokenizer.json",
+     "Loads a tokenizer as 'tokenizer encode' does and writes it to OUT as a\n"
+     "Hugging Face tokenizer.json.\n"
+     "  --force         replace an existing file\n",
+     cmd_tokenizer_convert},
+    {"bench", "[--size LIST] [--steps N] [--threads N] [--json]",
+     "measure GEMM peak, training-step speed, MFU, inference latency and memory",
+     "Prints the OpenBLAS set-up and the machine, the measured sgemm peak (2048^3,\n"
+     "best of 5), then for each model size: ms per training step (forward, backward\n"
+     "and AdamW; action and LM heads; dropout 0.1; median after warm-up), tokens/s,\n"
+     "GFLOP/s; batch-1 inference latency and batch-32 throughput (T=64, action head\n"
+     "only); peak RSS against the memory that parameters, gradients, AdamW state and\n"
+     "activations need. A closing table adds the MFU: achieved GFLOP/s over the\n"
+     "better of the sgemm peaks measured at the start and at the end.\n"
+     "FLOPs of a step: B*T*(6*N + 12*L*T*d + 6*V*d), N = L*(12*d^2 + 13*d) + 2*d.\n"
+     "  --size LIST     tiny, small, base (GPT-2 small) or all, comma-separated\n"
+     "                  (default all, skipping a size that would not fit in the\n"
+     "                  available memory)\n"
+     "  --steps N       training steps measured per size (default 20, 10, 3)\n"
+     "  --threads N     OpenBLAS threads (default 0: one per core)\n"
+     "  --json          print the figures as one JSON object\n",
+     cmd_bench},
     {"help", "[COMMAND]", "show help for a command", "", cmd_help},
 };
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];
@@ -63,7 +106,7 @@ static void print_overview(FILE *out)
             "\n"
             "commands:\n");
     for (size_t i = 0; i < cli_command_count; i++)
-        fprintf(out, "  %-14s %s\n", cli_commands[i].name, cli_commands[i].summary);
+        fprintf(out, "  %-17s %s\n", cli_commands[i].name, cli_commands[i].summary);
     fprintf(out, "\nRun 'agentft help COMMAND' for a command's options; man agentft for more.\n");
 }
 
@@ -100,6 +143,11 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Before anything else: this may restart the program with a better
+     * OpenBLAS core, which OpenBLAS only reads when it loads. */
+    aft_error blas_err = {0};
+    if (aft_blas_prepare(argc, argv, &blas_err) < 0)
+        fprintf(stderr, "agentft: warning: %s\n", blas_err.msg);
     if (argc < 2) {
         /* Until the workbench exists, running without a command shows the overview. */
         print_overview(stdout);
