@@ -108,13 +108,17 @@ typedef struct aft_forward_result {
 int aft_model_forward(aft_model *m, const aft_batch *batch, const aft_forward_opts *opts,
                       aft_forward_result *res, aft_error *err);
 /* Back-propagates the last training forward's loss, ADDING into the gradient
- * buffer (so micro-batches accumulate). Frozen tensors get no gradient. */
+ * buffer (so micro-batches accumulate). Frozen tensors get no gradient.
+ * Each forward's loss is a mean over its own batch, so a trainer summing k
+ * micro-batches of equal counts divides the gradient by k. */
 int aft_model_backward(aft_model *m, aft_error *err);
 void aft_model_zero_grad(aft_model *m);
 
 /* Outputs of the last forward, valid until the next one. */
 const float *aft_model_action_logits(const aft_model *m);   /* (B, n_actions) */
-const float *aft_model_lm_logits(const aft_model *m);       /* (B, T, V), or NULL if not computed */
+/* (B, T, V) when the forward set want_lm_logits, else NULL (the LM loss alone
+ * computes the logits of its target rows only). */
+const float *aft_model_lm_logits(const aft_model *m);
 const float *aft_model_last_hidden(const aft_model *m);     /* (B, d_model): final-LN state read by the head */
 
 /* The dropout rng, part of a resumable training state. */

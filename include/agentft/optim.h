@@ -46,6 +46,13 @@ void aft_optim_set_group_lr(aft_optim *o, size_t param_index, float multiplier);
 /* One update with learning rate lr (already scheduled): params -= ... using
  * grads. Frozen tensors are not touched. */
 void aft_optim_step(aft_optim *o, float *params, const float *grads, float lr);
+/* The same, zeroing the trainable gradients in the same pass (cheaper than a
+ * separate aft_model_zero_grad; frozen tensors never get gradients). */
+void aft_optim_step_zero_grads(aft_optim *o, float *params, float *grads, float lr);
+/* Threads for the update pass (1..AFT_OPTIM_MAX_THREADS; default: the cores
+ * online, at most 2, since the pass is bound by memory bandwidth). */
+#define AFT_OPTIM_MAX_THREADS 8
+void aft_optim_set_threads(aft_optim *o, int threads);
 uint64_t aft_optim_steps(const aft_optim *o);
 
 /* The L2 penalty 0.5 * l2 * sum(w^2) over trainable decay tensors (added to

@@ -235,10 +235,10 @@ static int train_step(aft_model *m, aft_optim *o, const aft_batch *b, aft_error 
 {
     aft_forward_opts fo = {.training = 1, .cls_weight = 1.0f, .lm_weight = 1.0f};
     aft_forward_result r;
-    aft_model_zero_grad(m);
+    /* The gradients start at zero (new model) and the step zeroes them again. */
     if (aft_model_forward(m, b, &fo, &r, err) < 0 || aft_model_backward(m, err) < 0)
         return -1;
-    aft_optim_step(o, aft_model_params(m), aft_model_grads(m), 1e-4f);
+    aft_optim_step_zero_grads(o, aft_model_params(m), aft_model_grads(m), 1e-4f);
     return 0;
 }
 

@@ -321,6 +321,46 @@ static void test_set_config_keeps_state(void **state)
     aft_optim_free(o);
 }
 
+/* The update split over threads (a model big enough to use them) gives the
+ * same bits as one thread, and the zeroing form leaves trainable grads at 0. */
+static void test_threads_and_zeroing_match(void **state)
+{
+    (void)state;
+    aft_model_config mc = {.n_layer = 3, .n_head = 4, .d_model = 256, .max_seq = 64,
+                           .vocab_size = 2000, .n_actions = 5, .freeze_layers = 1};
+    aft_model *a = aft_model_new(&mc, NULL), *b = aft_model_new(&mc, NULL);
+    assert_non_null(a);
+    assert_non_null(b);
+    aft_model_init_random(a, 5);
+    aft_model_init_random(b, 5);
+    size_t np, nf = aft_model_num_floats(a);
+    const aft_param *t = aft_model_param_list(a, &np);
+    assert_true(aft_model_num_trainable(a) > ((size_t)1 << 20));
+    aft_optim_config c = adamw(0.01f, 0.1f, 0.01f);
+    aft_optim *oa = aft_optim_new(t, np, nf, mc.n_layer, &c, NULL);
+    aft_optim *ob = aft_optim_new(t, np, nf, mc.n_layer, &c, NULL);
+    aft_optim_set_threads(oa, 1);
+    aft_optim_set_threads(ob, 3);
+    for (int step = 0; step < 3; step++) {
+        float *ga = aft_model_grads(a), *gb = aft_model_grads(b);
+        for (size_t k = 0; k < nf; k++)
+            ga[k] = gb[k] = 0.001f * (float)((int)((k * 7 + (size_t)step) % 13) - 6);
+        aft_optim_step(oa, aft_model_params(a), ga, 0.01f);
+        aft_optim_step_zero_grads(ob, aft_model_params(b), gb, 0.01f);
+        for (size_t i = 0; i < np; i++) {
+            if (!t[i].trainable)
+                continue;
+            for (size_t k = 0; k < t[i].numel; k++)
+                assert_true(gb[t[i].offset + k] == 0.0f);
+        }
+    }
+    assert_memory_equal(aft_model_params(a), aft_model_params(b), nf * sizeof(float));
+    aft_optim_free(oa);
+    aft_optim_free(ob);
+    aft_model_free(a);
+    aft_model_free(b);
+}
+
 static void test_bad_configs(void **state)
 {
     (void)state;
@@ -352,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_schedules),
         cmocka_unit_test(test_set_config_keeps_state),
         cmocka_unit_test(test_bad_configs),
+        cmocka_unit_test(test_threads_and_zeroing_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
