@@ -29,6 +29,9 @@ int aft_write_file_atomic(const char *path, const void *data, size_t len, aft_er
 /* fsync of the directory that holds `path`, so a rename or unlink in it is durable. */
 int aft_fsync_parent_dir(const char *path, aft_error *err);
 
+/* Joins dir and name with a '/' into buf (size bytes); an error if too long. */
+int aft_path_join(char *buf, size_t size, const char *dir, const char *name, aft_error *err);
+
 /* Writes all of buf to fd, retrying short writes and EINTR. */
 int aft_write_all(int fd, const void *buf, size_t len);
 

@@ -27,6 +27,14 @@ int aft_write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
+int aft_path_join(char *buf, size_t size, const char *dir, const char *name, aft_error *err)
+{
+    int n = snprintf(buf, size, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= size)
+        return aft_error_set(err, "%s/%s: path too long", dir, name);
+    return 0;
+}
+
 int aft_read_file(const char *path, char **data, size_t *len, aft_error *err)
 {
     *data = NULL;

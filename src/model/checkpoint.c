@@ -22,10 +22,7 @@
 
 static int join(char *buf, const char *dir, const char *name, aft_error *err)
 {
-    int n = snprintf(buf, PATH_SIZE, "%s/%s", dir, name);
-    if (n < 0 || n >= PATH_SIZE)
-        return aft_error_set(err, "%s: path too long", dir);
-    return 0;
+    return aft_path_join(buf, PATH_SIZE, dir, name, err);
 }
 
 /* The shortest decimal that reads back as the same float, so config.json says

@@ -1,6 +1,7 @@
 /* optimizer.safetensors: the optimizer's moment buffers under PyTorch's
  * state names, and the step count, so a resumed run continues exactly. */
 #include "agentft/checkpoint.h"
+#include "agentft/fileio.h"
 
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -12,10 +13,7 @@
 
 static int join(char *buf, const char *dir, const char *name, aft_error *err)
 {
-    int n = snprintf(buf, PATH_SIZE, "%s/%s", dir, name);
-    if (n < 0 || n >= PATH_SIZE)
-        return aft_error_set(err, "%s: path too long", dir);
-    return 0;
+    return aft_path_join(buf, PATH_SIZE, dir, name, err);
 }
 
 /* One name a state buffer tensor: "exp_avg." and "exp_avg_sq." (AdamW) or
