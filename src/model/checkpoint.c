@@ -3,6 +3,7 @@
  * optimizer's moment buffers in optimizer.safetensors. */
 #include "model_internal.h"
 
+#include "agentft/numeric.h"
 #include "agentft/checkpoint.h"
 #include "agentft/fileio.h"
 
@@ -23,20 +24,6 @@
 static int join(char *buf, const char *dir, const char *name, aft_error *err)
 {
     return aft_path_join(buf, PATH_SIZE, dir, name, err);
-}
-
-/* The shortest decimal that reads back as the same float, so config.json says
- * 0.1 and not 0.10000000149011612. */
-static double tidy(float x)
-{
-    char buf[32];
-    for (int digits = 6; digits <= 9; digits++) {
-        snprintf(buf, sizeof buf, "%.*g", digits, (double)x);
-        double d = strtod(buf, NULL);
-        if ((float)d == x)
-            return d;
-    }
-    return x;
 }
 
 /* ---- config.json ---- */
@@ -68,7 +55,7 @@ static int add_agentft(cJSON *root, const aft_model_config *c, const char *const
         if (!cJSON_AddItemToArray(list, cJSON_CreateString(actions[i])))
             return -1;
     if (!list || !cJSON_AddNumberToObject(a, "lora_rank", c->lora_rank) ||
-        !cJSON_AddNumberToObject(a, "lora_alpha", tidy(c->lora_alpha)) ||
+        !cJSON_AddNumberToObject(a, "lora_alpha", aft_float_to_decimal(c->lora_alpha)) ||
         !cJSON_AddNumberToObject(a, "freeze_layers", c->freeze_layers))
         return -1;
     return 0;
@@ -86,8 +73,8 @@ static char *config_text(const aft_model_config *c, const char *const *actions, 
         {"n_layer", c->n_layer}, {"n_head", c->n_head}, {"n_embd", c->d_model},
         {"n_positions", c->max_seq}, {"n_ctx", c->max_seq}, {"vocab_size", c->vocab_size},
         {"layer_norm_epsilon", 1e-5}, {"initializer_range", 0.02},
-        {"resid_pdrop", tidy(c->dropout)}, {"embd_pdrop", tidy(c->dropout)},
-        {"attn_pdrop", tidy(c->attn_dropout)}, {"num_labels", (double)n}};
+        {"resid_pdrop", aft_float_to_decimal(c->dropout)}, {"embd_pdrop", aft_float_to_decimal(c->dropout)},
+        {"attn_pdrop", aft_float_to_decimal(c->attn_dropout)}, {"num_labels", (double)n}};
     ok = ok && cJSON_AddStringToObject(root, "model_type", "gpt2") &&
          cJSON_AddStringToObject(root, "activation_function", "gelu_new") &&
          cJSON_AddTrueToObject(root, "tie_word_embeddings") &&

@@ -1,5 +1,6 @@
 /* AdamW and SGD with momentum over the trainable tensors of a model's
  * parameter table, following torch.optim.AdamW / torch.optim.SGD step by step. */
+#include "agentft/numeric.h"
 #include "agentft/optim.h"
 
 #include <math.h>
@@ -27,28 +28,13 @@ struct aft_optim {
     int threads;                 /* for the update pass */
 };
 
-/* The shortest decimal that reads back as x: 0.999f becomes 0.999, so
- * 1 - beta2 is 0.001 as in PyTorch (whose betas are Python doubles), not the
- * 0.00100005 that float arithmetic gives. */
-static double as_decimal(float x)
-{
-    char buf[32];
-    for (int digits = 6; digits <= 9; digits++) {
-        snprintf(buf, sizeof buf, "%.*g", digits, (double)x);
-        double d = strtod(buf, NULL);
-        if ((float)d == x)
-            return d;
-    }
-    return x;
-}
-
 static void take_config(aft_optim *o, const aft_optim_config *cfg)
 {
     o->cfg = *cfg;
-    o->beta1 = as_decimal(cfg->beta1);
-    o->beta2 = as_decimal(cfg->beta2);
-    o->wd = as_decimal(cfg->weight_decay);
-    o->l2 = as_decimal(cfg->l2);
+    o->beta1 = aft_float_to_decimal(cfg->beta1);
+    o->beta2 = aft_float_to_decimal(cfg->beta2);
+    o->wd = aft_float_to_decimal(cfg->weight_decay);
+    o->l2 = aft_float_to_decimal(cfg->l2);
 }
 
 static int check_config(const aft_optim_config *c, aft_error *err)
