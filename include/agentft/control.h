@@ -36,6 +36,9 @@ typedef int (*aft_control_handler)(void *ctx, const aft_cmd *cmd, char *fields, 
 
 typedef struct aft_control_server aft_control_server;
 
+/* Connections served at once; one more is answered with an error and closed. */
+#define AFT_CONTROL_MAX_CLIENTS 16
+
 /* Creates the socket (refusing to replace a live one; a stale socket file
  * left by a dead run is replaced) and serves it on its own thread, with
  * signals blocked there. Caller stops it with aft_control_stop. */
@@ -45,8 +48,10 @@ aft_control_server *aft_control_start(const char *sock_path, aft_control_handler
 void aft_control_stop(aft_control_server *srv);
 
 /* Client side: sends one request line and reads the one-line reply into
- * reply (NUL-terminated). A missing socket or a refused connection is an
- * error saying the run is not live. */
+ * reply (NUL-terminated, without the newline), waiting at most timeout_ms
+ * (< 0: no limit). A missing socket or a refused connection is an error
+ * saying the run is not live. A reply of {"ok":false,...} is still a 0 here:
+ * the caller reads it. */
 int aft_control_request(const char *sock_path, const char *request_json, char *reply,
                         size_t size, int timeout_ms, aft_error *err);
 

@@ -91,5 +91,6 @@ int cmd_tokenizer_train(int argc, char **argv);
 int cmd_tokenizer_encode(int argc, char **argv);
 int cmd_tokenizer_convert(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
 
 #endif

@@ -91,6 +91,20 @@ const cli_command cli_commands[] = {
      "  --threads N     OpenBLAS threads (default 0: one per core)\n"
      "  --json          print the figures as one JSON object\n",
      cmd_bench},
+    {"ctl", "RUN set KEY VALUE | RUN pause|resume|stop|checkpoint|eval|status [--timeout S]",
+     "send a command to a live run: change a hyperparameter, pause, checkpoint...",
+     "Talks to the run whose run directory is RUN, through RUN/control.sock, and\n"
+     "prints its answer: ok, or for status the run's figures one per line. Exits 1\n"
+     "when the run refuses the command (saying why) or is not live.\n"
+     "  set KEY VALUE   change a hyperparameter marked live in 'agentft config keys';\n"
+     "                  VALUE goes as a number, true/false, or else as text\n"
+     "  pause, resume   pause training, and go on\n"
+     "  stop            stop the run\n"
+     "  checkpoint      save a checkpoint now\n"
+     "  eval            evaluate now\n"
+     "  status          print the run's state\n"
+     "  --timeout S     wait at most S seconds for the answer (default 30)\n",
+     cmd_ctl},
     {"help", "[COMMAND]", "show help for a command", "", cmd_help},
 };
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];
