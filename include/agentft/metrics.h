@@ -45,6 +45,32 @@ typedef struct aft_metrics_summary {
 void aft_metrics_compute(const aft_confusion *c, aft_class_metrics *per_class,
                          aft_metrics_summary *summary);
 
+/* Calibration: examples bucketed by confidence into n_bins equal-width bins;
+ * per bin the count, mean confidence and accuracy (the reliability table),
+ * and the expected calibration error: sum over bins of
+ * count/total * |accuracy - confidence|. */
+typedef struct aft_reliability_bin {
+    double lo, hi;          /* confidence range [lo, hi) (the last bin includes 1) */
+    size_t count;
+    double confidence;      /* mean confidence in the bin (0 when empty) */
+    double accuracy;        /* share correct in the bin (0 when empty) */
+} aft_reliability_bin;
+
+/* Fills bins[0..n_bins) and returns the ECE (0 for no examples). */
+double aft_calibration(const float *confidence, const uint8_t *correct, size_t n,
+                       aft_reliability_bin *bins, size_t n_bins);
+
+/* A 95% (or other) bootstrap interval for accuracy(A) - accuracy(B) on the
+ * same examples: resample examples with replacement `iters` times (seeded),
+ * take the percentiles. Returns -1 with err set when n is 0 or memory runs out. */
+int aft_bootstrap_diff(const uint8_t *correct_a, const uint8_t *correct_b, size_t n,
+                       size_t iters, uint64_t seed, double level, double *lo, double *hi,
+                       aft_error *err);
+
+/* McNemar's exact test: b examples only A got right, c only B got right;
+ * the two-sided p-value of the binomial(b + c, 1/2) test (1 when b + c = 0). */
+double aft_mcnemar_p(size_t b, size_t c);
+
 /* Index of the largest of n logits (first on ties) and its softmax probability. */
 int32_t aft_argmax_prob(const float *logits, size_t n, float *prob);
 

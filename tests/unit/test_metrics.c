@@ -114,6 +114,55 @@ static void test_argmax(void **state)
     assert_true(fabs(p - want) < 1e-6);
 }
 
+static void test_calibration(void **state)
+{
+    (void)state;
+    /* Two bins: [0, .5) holds 0.2 (wrong) and 0.4 (right); [.5, 1] holds
+     * 0.9 (right) and 1.0 (right). ECE = 2/4*|0.5-0.3| + 2/4*|1-0.95|. */
+    float conf[] = {0.2f, 0.4f, 0.9f, 1.0f};
+    uint8_t ok[] = {0, 1, 1, 1};
+    aft_reliability_bin bins[2];
+    double ece = aft_calibration(conf, ok, 4, bins, 2);
+    assert_true(fabs(ece - (0.5 * 0.2 + 0.5 * 0.05)) < 1e-6);
+    assert_int_equal(bins[0].count, 2);
+    assert_true(fabs(bins[0].confidence - 0.3) < 1e-6);
+    assert_true(fabs(bins[1].accuracy - 1.0) < 1e-12);
+    assert_true(aft_calibration(conf, ok, 0, bins, 2) == 0.0);
+}
+
+static void test_mcnemar(void **state)
+{
+    (void)state;
+    NEAR(aft_mcnemar_p(0, 0), 1.0);
+    /* b=1, c=9: 2 * P(X<=1), X~Bin(10,.5) = 2 * 11/1024 */
+    assert_true(fabs(aft_mcnemar_p(1, 9) - 22.0 / 1024.0) < 1e-12);
+    assert_true(fabs(aft_mcnemar_p(9, 1) - 22.0 / 1024.0) < 1e-12);
+    NEAR(aft_mcnemar_p(5, 5), 1.0);
+    double p = aft_mcnemar_p(400, 600);
+    assert_true(p > 0 && p < 1e-9);
+}
+
+static void test_bootstrap(void **state)
+{
+    (void)state;
+    enum { N = 400 };
+    uint8_t a[N], b[N];
+    for (int i = 0; i < N; i++) {
+        a[i] = i % 10 < 8;  /* 80% */
+        b[i] = i % 10 < 7;  /* 70%, and right only where A is right */
+    }
+    double lo, hi, lo2, hi2;
+    aft_error err = {0};
+    assert_int_equal(aft_bootstrap_diff(a, b, N, 2000, 3, 0.95, &lo, &hi, &err), 0);
+    assert_true(lo > 0.06 && lo < 0.1);
+    assert_true(hi > 0.1 && hi < 0.14);
+    assert_int_equal(aft_bootstrap_diff(a, b, N, 2000, 3, 0.95, &lo2, &hi2, &err), 0);
+    assert_true(lo == lo2 && hi == hi2);
+    assert_int_equal(aft_bootstrap_diff(a, b, 0, 10, 3, 0.95, &lo, &hi, &err), -1);
+    assert_int_equal(aft_bootstrap_diff(a, b, N, 10, 3, 1.5, &lo, &hi, &err), -1);
+    assert_non_null(strstr(err.msg, "level"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +171,9 @@ int main(void)
         cmocka_unit_test(test_single_class),
         cmocka_unit_test(test_bad_ids),
         cmocka_unit_test(test_argmax),
+        cmocka_unit_test(test_calibration),
+        cmocka_unit_test(test_mcnemar),
+        cmocka_unit_test(test_bootstrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
