@@ -2,14 +2,14 @@
 # Installs what agentft needs on Debian 12 (only the packages that are
 # missing, with sudo when not root), then configures and builds it in place.
 # --tests also installs what the test suite uses (tmux, PyTorch for the
-# reference checks, node/npm for the GPT-2 encoder check). Other arguments go
-# to ./configure.
+# reference checks, node/npm for the GPT-2 encoder check, wordnet-base for
+# the augmentation tests). Other arguments go to ./configure.
 set -e
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake pkg-config libncurses-dev libyaml-dev \
 libcjson-dev libopenblas-dev libcmocka-dev"
-TEST_PACKAGES="tmux python3 python3-torch"
+TEST_PACKAGES="tmux python3 python3-torch wordnet-base"
 
 with_tests=0
 for arg in "$@"; do

@@ -62,6 +62,7 @@ AFT_KEY(LM_TARGET_ONLY, "train", "lm_target_only", AFT_T_BOOL, "true", 0, 0, NUL
 AFT_KEY(SAMPLING,  "train", "sampling", AFT_T_ENUM, "shuffle", 0, 0, "shuffle|curriculum|stratified", 0, "batch order: shuffled, easy to hard by complexity, or stratified by action and complexity")
 AFT_KEY(CURRICULUM_PACING, "train", "curriculum_pacing", AFT_T_ENUM, "linear", 0, 0, "linear|sqrt|step", 0, "how fast harder examples join under curriculum sampling")
 AFT_KEY(CURRICULUM_EPOCHS, "train", "curriculum_epochs", AFT_T_INT, "2", 1, 100000, NULL, 0, "epochs until every complexity level is in play")
+AFT_KEY(START_PAUSED, "train", "start_paused", AFT_T_BOOL, "false", 0, 0, NULL, 0, "begin the run paused until 'agentft ctl RUN resume' (for scripts and tests)")
 
 /* evaluation, checkpoints, early stopping */
 AFT_KEY(EVAL_EVERY, "eval", "eval_every", AFT_T_INT, "200", 1, 1e12, NULL, 1, "validate every this many steps")
@@ -74,3 +75,20 @@ AFT_KEY(RESTORE_BEST, "eval", "restore_best", AFT_T_BOOL, "false", 0, 0, NULL, 1
 /* splits made by `agentft data split` */
 AFT_KEY(SPLIT_VALID, "split", "valid_fraction", AFT_T_FLOAT, "0.1", 0, 0.9, NULL, 0, "share of records for validation")
 AFT_KEY(SPLIT_TEST,  "split", "test_fraction", AFT_T_FLOAT, "0.1", 0, 0.9, NULL, 0, "share of records for test")
+
+/* data augmentation by `agentft data augment` (back-translation commands are
+ * split on blanks into an argv, '...' and "..." quote; no shell is involved) */
+AFT_KEY(AUG_METHODS, "augment", "methods", AFT_T_STRING, "synonym,eda", 0, 0, NULL, 0, "augmentation methods, comma-separated: synonym, eda, backtranslate")
+AFT_KEY(AUG_PER_RECORD, "augment", "per_record", AFT_T_INT, "1", 1, 1000, NULL, 0, "variants tried per training record, the methods taking turns")
+AFT_KEY(AUG_SYNONYM_RATE, "augment", "synonym_rate", AFT_T_FLOAT, "0.1", 0, 1, NULL, 0, "share of the words replaced by a synonym (at least one)")
+AFT_KEY(AUG_INSERT_RATE, "augment", "insert_rate", AFT_T_FLOAT, "0.1", 0, 1, NULL, 0, "EDA: synonyms inserted, as a share of the words (0 = never)")
+AFT_KEY(AUG_SWAP_RATE, "augment", "swap_rate", AFT_T_FLOAT, "0.1", 0, 1, NULL, 0, "EDA: word swaps, as a share of the words (0 = never)")
+AFT_KEY(AUG_DELETE_RATE, "augment", "delete_rate", AFT_T_FLOAT, "0.1", 0, 1, NULL, 0, "EDA: chance that each word is deleted (0 = never)")
+AFT_KEY(AUG_SYNONYMS, "augment", "synonyms", AFT_T_PATH, "", 0, 0, NULL, 0, "your synonyms: TSV (word<TAB>synonym...) or YAML ({word: [synonyms]})")
+AFT_KEY(AUG_WORDNET, "augment", "wordnet", AFT_T_PATH, "", 0, 0, NULL, 0, "WordNet database folder (empty = /usr/share/wordnet, from wordnet-base)")
+AFT_KEY(AUG_TRANSLATOR, "augment", "translator", AFT_T_STRING, "", 0, 0, NULL, 0, "command that translates into the pivot language (JSON lines, see agentft(1))")
+AFT_KEY(AUG_BACK_TRANSLATOR, "augment", "back_translator", AFT_T_STRING, "", 0, 0, NULL, 0, "command that translates back (empty = the translator process)")
+AFT_KEY(AUG_PIVOT, "augment", "pivot", AFT_T_STRING, "fr", 0, 0, NULL, 0, "language sent as \"to\" on the way there")
+AFT_KEY(AUG_LANGUAGE, "augment", "language", AFT_T_STRING, "en", 0, 0, NULL, 0, "language of the records, sent as \"to\" on the way back")
+AFT_KEY(AUG_TIMEOUT, "augment", "translate_timeout_ms", AFT_T_INT, "30000", 1, 3600000, NULL, 0, "milliseconds a translator may take to answer a request")
+AFT_KEY(AUG_INFLIGHT, "augment", "translate_inflight", AFT_T_INT, "8", 1, 4096, NULL, 0, "requests sent to a translator before it has answered them")

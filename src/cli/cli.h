@@ -84,6 +84,7 @@ int cli_parse_u64(const char *opt, const char *text, unsigned long long *out);
 int cmd_data_check(int argc, char **argv);
 int cmd_data_stats(int argc, char **argv);
 int cmd_data_split(int argc, char **argv);
+int cmd_data_augment(int argc, char **argv);
 int cmd_config_show(int argc, char **argv);
 int cmd_config_check(int argc, char **argv);
 int cmd_config_keys(int argc, char **argv);
@@ -91,6 +92,13 @@ int cmd_tokenizer_train(int argc, char **argv);
 int cmd_tokenizer_encode(int argc, char **argv);
 int cmd_tokenizer_convert(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_open(int argc, char **argv);
+/* The bundled example's workspace (installed, or in the build tree); -1 if none. */
+int cli_find_example(char *path, size_t size);
+/* `agentft` alone in a terminal: opens the bundled example; -1 when not found. */
+int cli_open_default(void);
 
 #endif

@@ -2,6 +2,7 @@
  * the table below, which also generates --help and `agentft help CMD`. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agentft/blas.h"
 #include "config.h"
@@ -10,6 +11,20 @@
 static int cmd_help(int argc, char **argv);
 
 const cli_command cli_commands[] = {
+    {"open", "WS [--run RUN] [--theme NAME] [--mouse] [--set KEY=VALUE]...",
+     "open the workbench: dataset, annotation, hyperparameters, charts, log",
+     "Opens the ncurses workbench on a workspace: the dataset as a list with\n"
+     "filters, the annotation editor (every edit is journalled at once), the\n"
+     "hyperparameter form (live keys go to a running run), the charts of a run\n"
+     "and the log. ? or F1 inside lists every key. 'agentft' with no command opens\n"
+     "the bundled example.\n"
+     "  --run RUN       the run to chart: a name in the runs folder or a run\n"
+     "                  directory (default: the newest run)\n"
+     "  --theme NAME    a theme in themes/ (dark, light, high-contrast, mono) or a\n"
+     "                  YAML file (default: the workspace's theme key)\n"
+     "  --mouse         start with the mouse on (m toggles it)\n"
+     "  --keys-man      print the key table as man-page source (for agentft(1))\n",
+     cmd_open},
     {"data check", "FILE|WS [--strict] [--set KEY=VALUE]...",
      "check dataset files and list every bad line as FILE:LINE:COLUMN",
      "Reads each dataset file (a JSONL file, or the files a workspace names) and\n"
@@ -34,6 +49,23 @@ const cli_command cli_commands[] = {
      "  --seed N        shuffle seed (default 42, or the workspace's seed)\n"
      "  --force         replace split fields that records already have\n",
      cmd_data_split},
+    {"data augment", "FILE|WS [--per-record N] [--only A,B] [--methods LIST] [--out FILE] [--seed N] "
+     "[--dry-run] [--set KEY=VALUE]...",
+     "new training records by synonyms, EDA and back-translation",
+     "Makes variants of the training records (split train, or dataset.train) and\n"
+     "adds them to the training file through the journal. A variant keeps its\n"
+     "source's fields but a new context (the last user turn of a dialogue), an id\n"
+     "suffixed -augN, split train and \"augmented\": {\"method\", \"source_id\"}.\n"
+     "Valid and test records are never augmented, and a variant whose normalised\n"
+     "text equals any record's (every split) or another variant's is dropped.\n"
+     "Rates, synonym files, WordNet and the translator commands are augment.* keys.\n"
+     "  --per-record N  variants tried per record, methods taking turns (default 1)\n"
+     "  --only A,B      augment only records with these actions (to balance rare ones)\n"
+     "  --methods LIST  synonym,eda,backtranslate (default augment.methods)\n"
+     "  --out FILE      write the variants to a separate JSONL file instead\n"
+     "  --seed N        random seed (default: the workspace's seed)\n"
+     "  --dry-run       print the variants and the counts, write nothing\n",
+     cmd_data_augment},
     {"config show", "WS [--set KEY=VALUE]...",
      "print the resolved config and where each value came from",
      "Prints every key of the workspace as YAML, each with a comment saying whether\n"
@@ -105,6 +137,30 @@ const cli_command cli_commands[] = {
      "  status          print the run's state\n"
      "  --timeout S     wait at most S seconds for the answer (default 30)\n",
      cmd_ctl},
+    {"train", "WS [--run NAME] [--quiet] [--test] [--set KEY=VALUE]...",
+     "train a model on the workspace's data in a new run directory",
+     "Trains on the train split, validates on the valid split every eval_every steps,\n"
+     "keeps checkpoints/best and checkpoints/step-N, and stops early after patience\n"
+     "validations without improvement. The run goes to RUNS/NAME (config.yaml,\n"
+     "metrics.jsonl, train.log, checkpoints/, control.sock while it runs; see\n"
+     "agentft-formats(5)); 'agentft ctl RUN' changes it while it runs. On a terminal\n"
+     "one progress line is redrawn in place; otherwise plain lines. Ctrl-C saves a\n"
+     "checkpoint and stops (exit 130); a second Ctrl-C stops at once. SIGHUP is ignored.\n"
+     "  --run NAME      name of the run directory (default: a timestamp)\n"
+     "  --quiet         print only the run directory and the summary\n"
+     "  --test          at the end, evaluate the best checkpoint on the test split\n",
+     cmd_train},
+    {"resume", "RUN [--check] [--quiet] [--test] [--set KEY=VALUE]...",
+     "continue a run from its newest complete checkpoint",
+     "Continues the run in the directory RUN from its newest complete checkpoint\n"
+     "(step-N or best), skipping and reporting a corrupt one, with the same data\n"
+     "order, random state and live changes, so that its metrics.jsonl ends as an\n"
+     "uninterrupted run's would. --set takes live keys, threads and start_paused.\n"
+     "  --check         load every checkpoint of RUN and report each; exit 1 if one\n"
+     "                  is corrupt (changes nothing)\n"
+     "  --quiet         print only the run directory and the summary\n"
+     "  --test          at the end, evaluate the best checkpoint on the test split\n",
+     cmd_resume},
     {"help", "[COMMAND]", "show help for a command", "", cmd_help},
 };
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];
@@ -163,7 +219,15 @@ int main(int argc, char **argv)
     if (aft_blas_prepare(argc, argv, &blas_err) < 0)
         fprintf(stderr, "agentft: warning: %s\n", blas_err.msg);
     if (argc < 2) {
-        /* Until the workbench exists, running without a command shows the overview. */
+        /* In a terminal, no command opens the bundled example; piped or
+         * redirected, the overview is printed as before. */
+        if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+            int rc = cli_open_default();
+            if (rc >= 0)
+                return rc;
+            fprintf(stderr, "agentft: the bundled example was not found; "
+                            "run 'agentft open WS.yaml'\n\n");
+        }
         print_overview(stdout);
         return CLI_OK;
     }

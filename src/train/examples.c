@@ -180,7 +180,8 @@ static int add_one(aft_example_set *set, const aft_dataset *ds, size_t i, const 
             tgt->cap = need;
         }
         tgt->ids[tgt->n++] = sp->response;
-        memcpy(tgt->ids + tgt->n, resp.ids, resp.n * sizeof *resp.ids);
+        if (resp.n) /* an empty response has no buffer: memcpy from NULL is undefined */
+            memcpy(tgt->ids + tgt->n, resp.ids, resp.n * sizeof *resp.ids);
         tgt->n += resp.n;
         tgt->ids[tgt->n++] = sp->eot;
         aft_tokens_free(&resp);
@@ -198,9 +199,11 @@ static int add_one(aft_example_set *set, const aft_dataset *ds, size_t i, const 
     memset(e, 0, sizeof *e);
     e->offset = set->n_tokens;
     int32_t *dst = set->tokens + set->n_tokens;
-    memcpy(dst, ctx->ids + (ctx->n - ctx_keep), ctx_keep * sizeof *dst);
+    if (ctx_keep) /* empty token lists have no buffer */
+        memcpy(dst, ctx->ids + (ctx->n - ctx_keep), ctx_keep * sizeof *dst);
     dst[ctx_keep] = sp->action;
-    memcpy(dst + ctx_keep + 1, tgt->ids, tgt->n * sizeof *dst);
+    if (tgt->n)
+        memcpy(dst + ctx_keep + 1, tgt->ids, tgt->n * sizeof *dst);
     set->n_tokens += len;
     e->length = (uint32_t)len;
     e->cls_pos = (uint32_t)ctx_keep;

@@ -1,0 +1,206 @@
+/* Validation during a run: loss, accuracy and macro-F1 over the valid split,
+ * early stopping with the best checkpoint, and evaluating a split on demand. */
+#include "trainer_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agentft/checkpoint.h"
+#include "agentft/metrics.h"
+#include "agentft/numeric.h"
+
+static int aborted(aft_trainer *t)
+{
+    return atomic_load(&t->abort_req) != 0;
+}
+
+typedef struct eval_acc {
+    double loss_sum;
+    size_t count;
+    aft_confusion conf;
+} eval_acc;
+
+static int eval_batch(aft_trainer *t, const aft_batch *b, eval_acc *acc, aft_error *err)
+{
+    aft_forward_opts fo = {.cls_weight = 1.0f};
+    aft_forward_result r;
+    if (aft_model_forward(t->model, b, &fo, &r, err) < 0)
+        return -1;
+    acc->loss_sum += (double)r.cls_loss * (double)r.cls_count;
+    acc->count += r.cls_count;
+    const float *logits = aft_model_action_logits(t->model);
+    size_t A = t->data.actions.count;
+    for (int k = 0; k < b->B; k++) {
+        if (b->labels[k] < 0)
+            continue; /* an action the model does not know: nothing to score */
+        int32_t p = aft_argmax_prob(logits + (size_t)k * A, A, NULL);
+        if (aft_confusion_add(&acc->conf, b->labels[k], p, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Returns 1 when aborted part way. */
+int tr_eval_set(aft_trainer *t, const aft_example_set *set, aft_eval_result *out,
+                aft_error *err)
+{
+    eval_acc acc = {0};
+    if (aft_confusion_init(&acc.conf, t->data.actions.count, err) < 0)
+        return -1;
+    size_t cap = (size_t)t->eval_buf.cap_B, idx[4096];
+    if (cap > sizeof idx / sizeof idx[0])
+        cap = sizeof idx / sizeof idx[0];
+    int rc = 0;
+    for (size_t i = 0; i < set->count && rc == 0; i += cap) {
+        if (aborted(t)) {
+            rc = 1;
+            break;
+        }
+        size_t n = set->count - i < cap ? set->count - i : cap;
+        for (size_t k = 0; k < n; k++)
+            idx[k] = i + k;
+        const aft_batch *b = aft_batch_fill(&t->eval_buf, set, idx, n, t->data.pad, 0, 1);
+        rc = eval_batch(t, b, &acc, err);
+    }
+    if (rc == 0) {
+        aft_class_metrics *per = calloc(t->data.actions.count, sizeof *per);
+        aft_metrics_summary sum = {0};
+        if (!per) {
+            rc = aft_error_set(err, "out of memory");
+        } else {
+            aft_metrics_compute(&acc.conf, per, &sum);
+            out->examples = acc.count;
+            out->loss = acc.count ? acc.loss_sum / (double)acc.count : NAN;
+            out->accuracy = acc.count ? sum.accuracy : NAN;
+            out->macro_f1 = acc.count ? sum.macro_f1 : NAN;
+        }
+        free(per);
+    }
+    aft_confusion_free(&acc.conf);
+    return rc;
+}
+
+static double metric_of(const aft_trainer *t, const aft_eval_result *r)
+{
+    const char *m = tr_metric_name(t->cfg);
+    return strcmp(m, "val_accuracy") == 0 ? r->accuracy
+           : strcmp(m, "val_macro_f1") == 0 ? r->macro_f1 : r->loss;
+}
+
+static int improves(const aft_trainer *t, double v)
+{
+    if (!isfinite(v))
+        return 0;
+    if (isnan(t->st.best_metric))
+        return 1;
+    double d = aft_config_float(t->cfg, AFT_K_MIN_DELTA);
+    int lower = strcmp(tr_metric_name(t->cfg), "val_loss") == 0;
+    return lower ? v < t->st.best_metric - d : v > t->st.best_metric + d;
+}
+
+static int emit_val(aft_trainer *t, const aft_eval_result *r, aft_error *err)
+{
+    int64_t patience = aft_config_int(t->cfg, AFT_K_PATIENCE);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "step", (double)t->st.step);
+    cJSON_AddStringToObject(o, "kind", "val");
+    cJSON_AddNumberToObject(o, "loss", aft_float_to_decimal((float)r->loss));
+    cJSON_AddNumberToObject(o, "accuracy", r->accuracy);
+    cJSON_AddNumberToObject(o, "macro_f1", r->macro_f1);
+    cJSON_AddNumberToObject(o, "examples", (double)r->examples);
+    if (patience > 0)
+        cJSON_AddNumberToObject(o, "patience_left",
+                                (double)(patience - (int64_t)t->st.evals_since_best));
+    cJSON_AddNumberToObject(o, "time", floor(tr_wall() * 1000) / 1000);
+    return tr_emit(t, o, err);
+}
+
+int tr_emit_best_event(aft_trainer *t, aft_error *err)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "metric", tr_metric_name(t->cfg));
+    cJSON_AddNumberToObject(f, "value", t->st.best_metric);
+    cJSON_AddStringToObject(f, "path", "checkpoints/best");
+    return tr_emit_event(t, "best", f, err);
+}
+
+static int on_best(aft_trainer *t, aft_error *err)
+{
+    if (tr_checkpoint(t, "best", err) < 0)
+        return -1;
+    return tr_emit_best_event(t, err);
+}
+
+static int on_early_stop(aft_trainer *t, aft_error *err)
+{
+    t->early_stopped = 1;
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "metric", tr_metric_name(t->cfg));
+    cJSON_AddNumberToObject(f, "best", t->st.best_metric);
+    cJSON_AddNumberToObject(f, "best_step", (double)t->st.best_step);
+    cJSON_AddNumberToObject(f, "patience", (double)aft_config_int(t->cfg, AFT_K_PATIENCE));
+    return tr_emit_event(t, "early_stop", f, err);
+}
+
+/* A scheduled validation counts towards patience; one asked for with
+ * `eval` only records the figures (and a new best). */
+int tr_eval_now(aft_trainer *t, int scheduled, aft_error *err)
+{
+    if (t->data.sets[TR_VALID].count == 0)
+        return 0;
+    double t0 = tr_now();
+    aft_eval_result r;
+    int rc = tr_eval_set(t, &t->data.sets[TR_VALID], &r, err);
+    t->t_train += tr_now() - t0;
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    t->last_eval_step = t->st.step;
+    double v = metric_of(t, &r);
+    int best = improves(t, v);
+    if (best) {
+        t->st.best_metric = v;
+        t->st.best_step = t->st.step;
+        t->st.evals_since_best = 0;
+    } else if (scheduled) {
+        t->st.evals_since_best++;
+    }
+    if (emit_val(t, &r, err) < 0 || (best && on_best(t, err) < 0))
+        return -1;
+    int64_t patience = aft_config_int(t->cfg, AFT_K_PATIENCE);
+    if (scheduled && patience > 0 && t->st.evals_since_best >= (uint64_t)patience)
+        return on_early_stop(t, err);
+    return 0;
+}
+
+int aft_trainer_evaluate(aft_trainer *t, aft_split split, int use_best, aft_eval_result *out,
+                         aft_error *err)
+{
+    if (!t->prepared)
+        return aft_error_set(err, "the run is not prepared yet");
+    if (t->thread_started)
+        return aft_error_set(err, "the run is going; evaluate once it has ended");
+    int which = split == AFT_SPLIT_TRAIN ? TR_TRAIN
+                : split == AFT_SPLIT_VALID ? TR_VALID
+                : split == AFT_SPLIT_TEST ? TR_TEST : -1;
+    if (which < 0 || t->data.sets[which].count == 0)
+        return aft_error_set(err, "no examples in the %s split", aft_split_name(split));
+    aft_model *keep = t->model, *best = NULL;
+    if (use_best) {
+        char dir[TR_PATH_MAX];
+        if (tr_ckpt_path(t, "best", dir, sizeof dir, err) < 0)
+            return -1;
+        best = aft_checkpoint_load_model(dir, (int)t->data.actions.count,
+                                         aft_model_get_config(keep), 0, NULL, err);
+        if (!best)
+            return -1;
+        t->model = best;
+    }
+    int rc = tr_eval_set(t, &t->data.sets[which], out, err);
+    t->model = keep;
+    aft_model_free(best);
+    if (rc > 0)
+        return aft_error_set(err, "the evaluation was interrupted");
+    return rc;
+}

@@ -1,0 +1,144 @@
+/* The workbench's own training run (see live.h). */
+#include "live.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agentft/trainer.h"
+#include "runsrc.h"
+
+int live_running(const tui_app *app)
+{
+    if (!app->trainer)
+        return 0;
+    aft_trainer_status st;
+    aft_trainer_status_get(app->trainer, &st);
+    return st.phase != AFT_PHASE_FINISHED && st.phase != AFT_PHASE_FAILED;
+}
+
+int live_start(tui_app *app)
+{
+    if (live_running(app)) {
+        app_message(app, ROLE_WARNING, "a run is already going (F7 stops it)");
+        return -1;
+    }
+    if (app->ds && aft_dataset_dirty(app->ds) && app_save(app) < 0)
+        return -1;
+    if (app->trainer) {
+        /* The finished run's charts stay readable in its run directory. */
+        aft_trainer_free(app->trainer);
+        app->trainer = NULL;
+    }
+    aft_trainer_opts o;
+    aft_trainer_opts_init(&o);
+    o.notify_fd = app->wake_fd;
+    o.serve_control = 1;
+    o.ui_open = 1;
+    o.defer_prepare = 1; /* loading data and model happens in the trainer's thread */
+    aft_error err = {0};
+    aft_trainer *t = aft_trainer_new(app->cfg, &o, &err);
+    if (!t || aft_trainer_start(t, &err) < 0) {
+        aft_trainer_free(t);
+        app_message(app, ROLE_ERROR, "the run did not start: %s", err.msg);
+        return -1;
+    }
+    runsrc *rs = runsrc_open_trainer(t);
+    if (!rs) {
+        aft_trainer_free(t);
+        return -1;
+    }
+    runsrc_free(app->run);
+    app->run = rs;
+    app->trainer = t;
+    app_mark_all(app);
+    app_message(app, ROLE_OK, "run started (F6 pauses, F7 stops, F8 checkpoints, F9 evaluates)");
+    return 0;
+}
+
+void live_command(tui_app *app, aft_cmd_kind kind)
+{
+    if (!live_running(app)) {
+        app_message(app, ROLE_WARNING, "no run of this workbench is going (F5 starts one)");
+        return;
+    }
+    aft_trainer_status st;
+    aft_trainer_status_get(app->trainer, &st);
+    if (kind == AFT_CMD_PAUSE && st.phase == AFT_PHASE_PAUSED)
+        kind = AFT_CMD_RESUME;
+    aft_cmd cmd = {.kind = kind};
+    aft_error err = {0};
+    static const char *const done[] = {"pausing", "resuming", "stopping (with a checkpoint)",
+                                       "checkpoint requested", "evaluation requested"};
+    if (aft_trainer_command(app->trainer, &cmd, &err) < 0)
+        app_message(app, ROLE_ERROR, "%s", err.msg);
+    else if ((unsigned)kind < sizeof done / sizeof done[0])
+        app_message(app, ROLE_OK, "%s", done[kind]);
+}
+
+int live_set(tui_app *app, const aft_key_info *k, const char *value)
+{
+    if (!live_running(app))
+        return 0;
+    aft_cmd cmd = {.kind = AFT_CMD_SET};
+    snprintf(cmd.key, sizeof cmd.key, "%s", k->name);
+    snprintf(cmd.value, sizeof cmd.value, "%s", value);
+    aft_error err = {0};
+    if (aft_trainer_command(app->trainer, &cmd, &err) < 0) {
+        app_message(app, ROLE_ERROR, "%s = %s kept here; the run refused it: %s", k->name, value,
+                    err.msg);
+        return -1;
+    }
+    app_message(app, ROLE_OK, "%s = %s: applied to the run at its next step", k->name, value);
+    return 1;
+}
+
+static void fmt_eta(double s, char *buf, size_t size)
+{
+    if (!isfinite(s) || s < 0)
+        snprintf(buf, size, "?");
+    else if (s < 3600)
+        snprintf(buf, size, "%dm%02ds", (int)s / 60, (int)s % 60);
+    else
+        snprintf(buf, size, "%dh%02dm", (int)s / 3600, (int)s / 60 % 60);
+}
+
+void live_status(const tui_app *app, char *buf, size_t size)
+{
+    aft_trainer_status st;
+    aft_trainer_status_get(app->trainer, &st);
+    char eta[32];
+    fmt_eta(st.eta_s, eta, sizeof eta);
+    uint64_t epoch = st.epoch + 1 < st.epochs ? st.epoch + 1 : st.epochs; /* 1-based, capped */
+    size_t n = (size_t)snprintf(buf, size, "%s  step %llu/%llu  epoch %llu/%llu",
+                                aft_trainer_phase_name(st.phase), (unsigned long long)st.step,
+                                (unsigned long long)st.total_steps,
+                                (unsigned long long)epoch, (unsigned long long)st.epochs);
+    if (st.phase == AFT_PHASE_RUNNING && n < size)
+        n += (size_t)snprintf(buf + n, size - n, "  ETA %s", eta);
+    if (st.val_step && n < size)
+        n += (size_t)snprintf(buf + n, size - n, "  val_loss %.4g acc %.3f", st.val_loss,
+                              st.val_accuracy);
+    if (st.patience_left >= 0 && n < size)
+        n += (size_t)snprintf(buf + n, size - n, "  patience %d", st.patience_left);
+    if (st.phase == AFT_PHASE_FAILED && n < size)
+        snprintf(buf + n, size - n, "  %s", st.error);
+}
+
+void live_finish(tui_app *app, int stop)
+{
+    if (!app->trainer)
+        return;
+    if (stop && live_running(app)) {
+        aft_cmd cmd = {.kind = AFT_CMD_STOP};
+        aft_trainer_command(app->trainer, &cmd, NULL);
+    }
+    aft_error err = {0};
+    aft_trainer_join(app->trainer, &err);
+    if (app->run && app->run->trainer == app->trainer)
+        app->run->trainer = NULL;
+    aft_trainer_free(app->trainer);
+    app->trainer = NULL;
+}

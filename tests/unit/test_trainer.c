@@ -1,0 +1,777 @@
+/* The trainer on a small generated dataset with a tiny model: the loss
+ * falls, metrics.jsonl is well formed and deterministic, early stopping,
+ * checkpoints, commands through the queue, resume equal to an uninterrupted
+ * run, curriculum and stratified orders, records edited during a run. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../src/train/trainer_internal.h" /* tr_order_build, for the order tests */
+#include "agentft/config.h"
+#include "agentft/fileio.h"
+#include "agentft/trainer.h"
+#include "testutil.h"
+
+static char root[4096];
+
+/* 160 records over 4 actions and 3 complexity levels: train 128, valid 16, test 16. */
+static void write_data(const char *path, size_t from, size_t n, const char *split_override)
+{
+    static const char *const actions[] = {"book_flight", "cancel_order", "weather", "status"};
+    static const char *const templates[] = {
+        "please book a flight to city %zu", "cancel my order number %zu",
+        "what is the weather in town %zu", "where is my parcel %zu now"};
+    static const char *const filler[] = {"", " and be quick about it", 
+                                         " and be quick about it because I am late today"};
+    FILE *f = fopen(path, from ? "a" : "w");
+    assert_non_null(f);
+    for (size_t i = from; i < from + n; i++) {
+        size_t a = i % 4, c = (i / 4) % 3;
+        const char *split = split_override ? split_override
+                            : i % 10 == 0 ? "valid" : i % 10 == 5 ? "test" : "train";
+        char ctx[256];
+        snprintf(ctx, sizeof ctx, templates[a], i);
+        fprintf(f, "{\"id\":\"r%zu\",\"context\":\"%s%s\",\"agent_action\":\"%s\","
+                   "\"expected_response\":\"ok %s\",\"complexity\":%zu,\"split\":\"%s\"}\n",
+                i, ctx, filler[c], actions[a], actions[a], c + 1, split);
+    }
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (aft_test_mkdtemp(root, sizeof root, "trainer") < 0)
+        return -1;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/data.jsonl", root);
+    write_data(path, 0, 160, NULL);
+    snprintf(path, sizeof path, "%s/ws.yaml", root);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs("dataset:\n  path: data.jsonl\nruns: runs\nseed: 11\nthreads: 1\n"
+          "model:\n  n_layer: 1\n  n_head: 2\n  d_model: 32\n  max_seq: 32\n  vocab_size: 320\n"
+          "  dropout: 0.1\n  attn_dropout: 0\n"
+          "optimizer:\n  lr: 5e-3\nschedule:\n  warmup_steps: 2\n"
+          "train:\n  epochs: 4\n  batch_size: 16\n  grad_accum: 2\n"
+          "eval:\n  eval_every: 4\n  checkpoint_every: 8\n  patience: 0\n"
+          "  early_stop_metric: val_accuracy\n", f);
+    fclose(f);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (!getenv("AFT_KEEP_TMP"))
+        aft_test_rmtree(root);
+    return 0;
+}
+
+/* The workspace (in `ws`, default ws.yaml) with "key=value" overrides, NULL-terminated. */
+static aft_config *config_with(const char *ws, ...)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", root, ws ? ws : "ws.yaml");
+    aft_error err = {0};
+    aft_config *cfg = aft_workspace_load(path, &err);
+    if (!cfg)
+        fail_msg("%s", err.msg);
+    va_list ap;
+    va_start(ap, ws);
+    for (const char *s; (s = va_arg(ap, const char *));)
+        if (aft_config_set_arg(cfg, s, &err) < 0)
+            fail_msg("%s: %s", s, err.msg);
+    va_end(ap);
+    return cfg;
+}
+
+static aft_trainer *new_run(aft_config *cfg, const char *name, aft_trainer_opts *o)
+{
+    aft_trainer_opts def;
+    aft_trainer_opts_init(&def);
+    if (!o)
+        o = &def;
+    o->run_name = name;
+    aft_error err = {0};
+    aft_trainer *t = aft_trainer_new(cfg, o, &err);
+    if (!t)
+        fail_msg("new: %s", err.msg);
+    return t;
+}
+
+/* Runs a config to the end in this thread; returns the run dir (malloc'd). */
+static char *run_to_end(aft_config *cfg, const char *name)
+{
+    aft_trainer *t = new_run(cfg, name, NULL);
+    aft_error err = {0};
+    if (aft_trainer_run(t, &err) < 0)
+        fail_msg("run: %s", err.msg);
+    char *dir = strdup(aft_trainer_run_dir(t));
+    aft_trainer_free(t);
+    return dir;
+}
+
+static char *read_text(const char *dir, const char *name)
+{
+    char path[4200], *data = NULL;
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    aft_error err = {0};
+    if (aft_read_file(path, &data, &len, &err) < 0)
+        fail_msg("%s", err.msg);
+    return data;
+}
+
+/* metrics.jsonl with the time fields taken out, one object per line. */
+static char *metrics_without_time(const char *dir)
+{
+    char *text = read_text(dir, "metrics.jsonl");
+    size_t cap = strlen(text) + 1, used = 0;
+    char *out = malloc(cap);
+    out[0] = '\0';
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *o = cJSON_Parse(line);
+        if (!o)
+            fail_msg("not JSON: %s", line);
+        cJSON_DeleteItemFromObject(o, "time");
+        cJSON_DeleteItemFromObject(o, "step_ms");
+        cJSON_DeleteItemFromObject(o, "tokens_per_s");
+        char *s = cJSON_PrintUnformatted(o);
+        used += (size_t)snprintf(out + used, cap - used, "%s\n", s);
+        free(s);
+        cJSON_Delete(o);
+    }
+    free(text);
+    return out;
+}
+
+typedef struct lines {
+    cJSON *items[4096];
+    size_t n;
+} lines;
+
+static void parse_lines(const char *dir, lines *l)
+{
+    char *text = read_text(dir, "metrics.jsonl");
+    l->n = 0;
+    for (char *line = strtok(text, "\n"); line && l->n < 4096; line = strtok(NULL, "\n")) {
+        l->items[l->n] = cJSON_Parse(line);
+        if (!l->items[l->n])
+            fail_msg("metrics.jsonl: not JSON: %s", line);
+        l->n++;
+    }
+    free(text);
+}
+
+static void free_lines(lines *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        cJSON_Delete(l->items[i]);
+}
+
+static const char *kind_of(const cJSON *o)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "kind"));
+}
+
+static const char *event_of(const cJSON *o)
+{
+    const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "event"));
+    return e ? e : "";
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v))
+        fail_msg("field %s missing", key);
+    return v->valuedouble;
+}
+
+static size_t count_events(const lines *l, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++)
+        n += strcmp(kind_of(l->items[i]), "event") == 0 && strcmp(event_of(l->items[i]), name) == 0;
+    return n;
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0;
+}
+
+/* ---- waiting on the trainer thread: the notify pipe, never a sleep ---- */
+
+typedef int (*cond_fn)(aft_trainer *t, uint64_t arg);
+
+static int phase_is(aft_trainer *t, uint64_t phase)
+{
+    aft_trainer_status s;
+    aft_trainer_status_get(t, &s);
+    return s.phase == (aft_trainer_phase)phase;
+}
+
+static int step_reached(aft_trainer *t, uint64_t step)
+{
+    aft_trainer_status s;
+    aft_trainer_status_get(t, &s);
+    return s.step >= step;
+}
+
+static int events_reached(aft_trainer *t, uint64_t n)
+{
+    return aft_trainer_events_len(t) >= n;
+}
+
+static int vals_reached(aft_trainer *t, uint64_t n)
+{
+    return aft_trainer_series_len(t, AFT_SERIES_VAL_ACCURACY) >= n;
+}
+
+/* The 30 s bound only keeps a broken trainer from hanging the test. */
+static void wait_for(aft_trainer *t, int fd, cond_fn ok, uint64_t arg)
+{
+    while (!ok(t, arg)) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 30000) <= 0)
+            fail_msg("the trainer sent no news for 30 s");
+        char buf[256];
+        while (read(fd, buf, sizeof buf) > 0) {
+        }
+    }
+}
+
+static void notify_pipe(int p[2], aft_trainer_opts *o)
+{
+    assert_int_equal(pipe(p), 0);
+    fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
+    aft_trainer_opts_init(o);
+    o->notify_fd = p[1];
+}
+
+static aft_cmd command(aft_cmd_kind kind, const char *key, const char *value)
+{
+    aft_cmd c;
+    memset(&c, 0, sizeof c);
+    c.kind = kind;
+    if (key)
+        snprintf(c.key, sizeof c.key, "%s", key);
+    if (value)
+        snprintf(c.value, sizeof c.value, "%s", value);
+    return c;
+}
+
+/* ---- the tests ---- */
+
+static void test_learns_and_writes_metrics(void **state)
+{
+    (void)state;
+    aft_config *cfg = config_with(NULL, NULL);
+    aft_trainer *t = new_run(cfg, "basic", NULL);
+    aft_error err = {0};
+    if (aft_trainer_run(t, &err) < 0)
+        fail_msg("%s", err.msg);
+    const char *dir = aft_trainer_run_dir(t);
+    lines l;
+    parse_lines(dir, &l);
+    size_t train = 0, val = 0;
+    double first = 0, last = 0, last_acc = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const cJSON *o = l.items[i];
+        num(o, "step");
+        num(o, "time");
+        const char *k = kind_of(o);
+        assert_non_null(k);
+        if (strcmp(k, "train") == 0) {
+            double loss = num(o, "loss");
+            num(o, "lr"), num(o, "grad_norm"), num(o, "tokens_per_s"), num(o, "step_ms");
+            num(o, "epoch");
+            assert_int_equal((size_t)num(o, "step"), ++train);
+            if (train <= 3)
+                first += loss / 3;
+            if (train > 29)
+                last += loss / 3;
+        } else if (strcmp(k, "val") == 0) {
+            val++;
+            assert_int_equal((size_t)num(o, "step") % 4, 0);
+            num(o, "loss"), num(o, "macro_f1");
+            last_acc = num(o, "accuracy");
+            assert_int_equal((size_t)num(o, "examples"), 16);
+        } else {
+            assert_string_equal(k, "event");
+        }
+    }
+    print_message("loss %.3f -> %.3f, val accuracy %.3f\n", first, last, last_acc);
+    assert_int_equal(train, 32); /* 4 epochs of 128 / 16 */
+    assert_int_equal(val, 8);
+    assert_true(last < first * 0.7);
+    assert_true(last_acc >= 0.5);
+    assert_int_equal(count_events(&l, "epoch"), 4);
+    assert_int_equal(count_events(&l, "checkpoint"), 4);
+    assert_true(count_events(&l, "best") >= 1);
+    free_lines(&l);
+    static const char *const files[] = {"config.yaml", "metrics.jsonl", "train.log",
+                                        "tokenizer.json", "checkpoints/best",
+                                        "checkpoints/step-32/model.safetensors",
+                                        "checkpoints/step-8/optimizer.safetensors",
+                                        "checkpoints/best/trainer_state.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (!exists(dir, files[i]))
+            fail_msg("%s missing", files[i]);
+    assert_false(exists(dir, "control.sock"));
+    char *report = NULL;
+    assert_int_equal(aft_run_check_checkpoints(dir, &report, &err), 0);
+    assert_non_null(strstr(report, "checkpoints/step-32: ok"));
+    free(report);
+    /* The best checkpoint scores what the run recorded for it. */
+    aft_trainer_status s;
+    aft_trainer_status_get(t, &s);
+    assert_int_equal(s.phase, AFT_PHASE_FINISHED);
+    aft_eval_result r;
+    assert_int_equal(aft_trainer_evaluate(t, AFT_SPLIT_VALID, 1, &r, &err), 0);
+    assert_true(fabs(r.accuracy - s.best_metric) < 1e-12);
+    assert_int_equal(aft_trainer_evaluate(t, AFT_SPLIT_TEST, 1, &r, &err), 0);
+    assert_int_equal(r.examples, 16);
+    aft_trainer_free(t);
+    aft_config_free(cfg);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    aft_config *cfg = config_with(NULL, "sampling=stratified", NULL);
+    char *a = run_to_end(cfg, "det-a"), *b = run_to_end(cfg, "det-b");
+    char *ma = metrics_without_time(a), *mb = metrics_without_time(b);
+    assert_string_equal(ma, mb);
+    free(ma);
+    free(mb);
+    free(a);
+    free(b);
+    aft_config_free(cfg);
+}
+
+static void test_early_stopping(void **state)
+{
+    (void)state;
+    /* Nothing can improve accuracy by more than 1: the first validation is
+     * the best and two more end the run. */
+    aft_config *cfg = config_with(NULL, "patience=2", "min_delta=1", NULL);
+    char *dir = run_to_end(cfg, "early");
+    lines l;
+    parse_lines(dir, &l);
+    const cJSON *last = l.items[l.n - 1];
+    assert_int_equal(count_events(&l, "early_stop"), 1);
+    assert_int_equal(count_events(&l, "best"), 1);
+    size_t train = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        train += strcmp(kind_of(l.items[i]), "train") == 0;
+        if (strcmp(event_of(l.items[i]), "early_stop") == 0) {
+            assert_int_equal((int)num(l.items[i], "step"), 12);
+            assert_int_equal((int)num(l.items[i], "best_step"), 4);
+        }
+        if (strcmp(kind_of(l.items[i]), "val") == 0)
+            assert_int_equal((int)num(l.items[i], "patience_left"),
+                             2 - ((int)num(l.items[i], "step") / 4 - 1));
+    }
+    assert_int_equal(train, 12);
+    assert_string_equal(event_of(last), "checkpoint");
+    assert_true(exists(dir, "checkpoints/step-12/trainer_state.json"));
+    free_lines(&l);
+    free(dir);
+    aft_config_free(cfg);
+}
+
+static void test_commands(void **state)
+{
+    (void)state;
+    aft_config *cfg = config_with(NULL, "start_paused=true", "epochs=2", NULL);
+    int p[2];
+    aft_trainer_opts o;
+    notify_pipe(p, &o);
+    aft_trainer *t = new_run(cfg, "commands", &o);
+    aft_error err = {0};
+    assert_int_equal(aft_trainer_start(t, &err), 0);
+    wait_for(t, p[0], phase_is, AFT_PHASE_PAUSED);
+
+    aft_cmd c = command(AFT_CMD_SET, "lr", "0.001");
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    c = command(AFT_CMD_SET, "batch_size", "8");
+    assert_int_equal(aft_trainer_command(t, &c, &err), -1);
+    assert_string_equal(err.msg,
+                        "batch_size cannot change during a run (takes effect at the next start)");
+    c = command(AFT_CMD_SET, "optimizer.lr", "100");
+    assert_int_equal(aft_trainer_command(t, &c, &err), -1);
+    assert_non_null(strstr(err.msg, "1e-08..10"));
+    c = command(AFT_CMD_SET, "lrr", "1");
+    assert_int_equal(aft_trainer_command(t, &c, &err), -1);
+    assert_non_null(strstr(err.msg, "unknown key 'lrr'"));
+    c = command(AFT_CMD_EVAL, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    c = command(AFT_CMD_CHECKPOINT, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    /* pause (from start_paused), set, best (the eval), checkpoint: applied while paused. */
+    wait_for(t, p[0], events_reached, 4);
+    assert_true(phase_is(t, AFT_PHASE_PAUSED));
+    assert_int_equal(aft_trainer_series_len(t, AFT_SERIES_TRAIN_LOSS), 0);
+    char fields[1024];
+    c = command(AFT_CMD_STATUS, NULL, NULL);
+    assert_int_equal(aft_trainer_control_handler(t, &c, fields, sizeof fields, &err), 0);
+    char obj[1100];
+    snprintf(obj, sizeof obj, "{%s}", fields);
+    cJSON *j = cJSON_Parse(obj);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "state")), "paused");
+    cJSON_Delete(j);
+
+    c = command(AFT_CMD_RESUME, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    wait_for(t, p[0], step_reached, 3);
+    c = command(AFT_CMD_PAUSE, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    wait_for(t, p[0], phase_is, AFT_PHASE_PAUSED);
+    aft_trainer_status s1, s2;
+    aft_trainer_status_get(t, &s1);
+    size_t vals = aft_trainer_series_len(t, AFT_SERIES_VAL_ACCURACY);
+    c = command(AFT_CMD_EVAL, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    wait_for(t, p[0], vals_reached, vals + 1);
+    aft_trainer_status_get(t, &s2);
+    assert_int_equal(s1.step, s2.step); /* no step while paused */
+    assert_int_equal(s2.phase, AFT_PHASE_PAUSED);
+    c = command(AFT_CMD_RESUME, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    if (aft_trainer_join(t, &err) < 0)
+        fail_msg("%s", err.msg);
+    c = command(AFT_CMD_PAUSE, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), -1); /* the run has ended */
+
+    const char *dir = aft_trainer_run_dir(t);
+    lines l;
+    parse_lines(dir, &l);
+    assert_int_equal(count_events(&l, "pause"), 2);
+    assert_int_equal(count_events(&l, "resume"), 2);
+    assert_int_equal(count_events(&l, "set"), 1);
+    for (size_t i = 0; i < l.n; i++) {
+        const cJSON *ev = l.items[i];
+        if (strcmp(event_of(ev), "set") == 0) {
+            assert_int_equal((int)num(ev, "step"), 0);
+            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(ev, "key")), "lr");
+            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(ev, "old")), "5e-3");
+            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(ev, "new")), "0.001");
+        }
+        if (strcmp(kind_of(ev), "train") == 0)
+            assert_true(num(ev, "lr") <= 0.001 + 1e-9);
+    }
+    free_lines(&l);
+    assert_true(exists(dir, "checkpoints/step-0/model.safetensors"));
+    char *state_json = read_text(dir, "checkpoints/step-16/trainer_state.json");
+    assert_non_null(strstr(state_json, "\"key\":\t\"lr\""));
+    free(state_json);
+    aft_trainer_free(t);
+    close(p[0]);
+    close(p[1]);
+    aft_config_free(cfg);
+}
+
+/* Kills a run part way (abort: no checkpoint) after step `stop`, corrupts
+ * every checkpoint from step `broken_from` on, resumes: the metrics match an
+ * uninterrupted run's. */
+/* Cuts metrics.jsonl just before the event line of checkpoint `ck`, as a
+ * kill between the checkpoint's rename and its line would leave it. */
+static void cut_before_event(const char *dir, const char *ck)
+{
+    char *text = read_text(dir, "metrics.jsonl"), needle[128], path[4200];
+    snprintf(needle, sizeof needle, "\"event\":\"checkpoint\",\"path\":\"%s\"", ck);
+    char *hit = strstr(text, needle);
+    assert_non_null(hit);
+    while (hit > text && hit[-1] != '\n')
+        hit--;
+    snprintf(path, sizeof path, "%s/metrics.jsonl", dir);
+    aft_error err = {0};
+    assert_int_equal(aft_write_file_atomic(path, text, (size_t)(hit - text), &err), 0);
+    free(text);
+}
+
+static void resume_case(const char *every, const char *eval, uint64_t stop, uint64_t broken_from,
+                        const char *expect, const char *name)
+{
+    aft_config *cfg = config_with(NULL, every, eval, NULL);
+    char full_name[64];
+    snprintf(full_name, sizeof full_name, "%s-full", name);
+    char *full = run_to_end(cfg, full_name);
+    int p[2];
+    aft_trainer_opts o;
+    notify_pipe(p, &o);
+    aft_trainer *t = new_run(cfg, name, &o);
+    aft_error err = {0};
+    assert_int_equal(aft_trainer_start(t, &err), 0);
+    wait_for(t, p[0], step_reached, stop);
+    aft_trainer_abort(t);
+    assert_int_equal(aft_trainer_join(t, &err), 0);
+    char *dir = strdup(aft_trainer_run_dir(t));
+    aft_trainer_free(t);
+    close(p[0]);
+    close(p[1]);
+
+    char *report = NULL;
+    assert_int_equal(aft_run_check_checkpoints(dir, &report, &err), 0);
+    free(report);
+    int broken = 0;
+    for (int s = 0; s <= 40; s++) {
+        char ck[64], path[4300];
+        if (s)
+            snprintf(ck, sizeof ck, "checkpoints/step-%d", s);
+        else
+            snprintf(ck, sizeof ck, "checkpoints/best");
+        snprintf(path, sizeof path, "%s/%s", dir, ck);
+        aft_trainer_state st = {0};
+        if (!exists(dir, ck) || aft_trainer_state_load(path, &st, &err) < 0)
+            continue;
+        if (st.step >= broken_from) {
+            snprintf(path, sizeof path, "%s/%s/model.safetensors", dir, ck);
+            assert_int_equal(aft_write_file_atomic(path, "garbage", 7, &err), 0);
+            broken++;
+        }
+        aft_trainer_state_free(&st);
+    }
+    assert_int_equal(aft_run_check_checkpoints(dir, &report, &err), broken);
+    free(report);
+
+    if (strcmp(name, "lost-line") == 0)
+        cut_before_event(dir, strstr(expect, "checkpoints/"));
+    t = aft_trainer_resume(dir, NULL, 0, NULL, &err);
+    if (!t)
+        fail_msg("resume: %s", err.msg);
+    print_message("%s", aft_trainer_notes(t));
+    if (broken)
+        assert_non_null(strstr(aft_trainer_notes(t), "skipped, it is corrupt"));
+    assert_non_null(strstr(aft_trainer_notes(t), expect));
+    if (aft_trainer_run(t, &err) < 0)
+        fail_msg("%s", err.msg);
+    aft_trainer_free(t);
+    char *ma = metrics_without_time(full), *mb = metrics_without_time(dir);
+    assert_string_equal(ma, mb);
+    assert_int_equal(aft_run_check_checkpoints(dir, &report, &err), 0);
+    free(report);
+    free(ma);
+    free(mb);
+    free(full);
+    free(dir);
+    aft_config_free(cfg);
+}
+
+static void test_resume_matches(void **state)
+{
+    (void)state;
+    /* From step-10, mid-epoch, past broken newer ones. */
+    resume_case("checkpoint_every=5", "eval_every=3", 17, 15, "from checkpoints/step-10", "cut");
+    /* From step-8, the end of epoch 1 (8 steps an epoch). */
+    resume_case("checkpoint_every=8", "eval_every=5", 9, 9, "from checkpoints/step-8", "edge");
+    /* The same, killed before step-8's event line reached metrics.jsonl. */
+    resume_case("checkpoint_every=8", "eval_every=5", 9, 9, "from checkpoints/step-8", "lost-line");
+}
+
+static void check_curriculum_epoch(aft_trainer *t, uint64_t epoch, int max_level, int sorted)
+{
+    aft_error err = {0};
+    assert_int_equal(tr_order_build(t, epoch, &err), 0);
+    const aft_example_set *s = &t->data.sets[TR_TRAIN];
+    int top = 0, descents = 0;
+    for (size_t i = 0; i < t->data.n_order; i++) {
+        int c = s->items[t->data.order[i]].complexity;
+        if (c > top)
+            top = c;
+        if (i > 0 && c < s->items[t->data.order[i - 1]].complexity)
+            descents++;
+    }
+    assert_int_equal(top, max_level);
+    assert_int_equal(t->data.n_order, tr_epoch_examples(t, epoch));
+    if (sorted)
+        assert_int_equal(descents, 0);
+    else
+        assert_true(descents > 0);
+}
+
+static void test_curriculum_and_strata(void **state)
+{
+    (void)state;
+    aft_config *cfg = config_with(NULL, "sampling=curriculum", "curriculum_pacing=step",
+                                  "curriculum_epochs=3", NULL);
+    aft_trainer *t = new_run(cfg, "curriculum", NULL);
+    /* 3 levels over 3 epochs, one level joining per epoch, then all shuffled. */
+    check_curriculum_epoch(t, 0, 1, 1);
+    check_curriculum_epoch(t, 1, 2, 1);
+    check_curriculum_epoch(t, 2, 3, 1);
+    check_curriculum_epoch(t, 3, 3, 0);
+    assert_int_equal(t->data.n_order, 128);
+    uint64_t total = tr_total_steps(t);
+    aft_error err = {0};
+    assert_int_equal(aft_trainer_run(t, &err), 0);
+    lines l;
+    parse_lines(aft_trainer_run_dir(t), &l);
+    size_t train = 0;
+    int level = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        train += strcmp(kind_of(l.items[i]), "train") == 0;
+        if (strcmp(event_of(l.items[i]), "epoch") == 0 && level < 3)
+            assert_int_equal((int)num(l.items[i], "max_complexity"), ++level);
+    }
+    assert_int_equal(train, total);
+    free_lines(&l);
+    aft_trainer_free(t);
+    aft_config_free(cfg);
+
+    /* linear pacing over 2 epochs: 2 of 3 levels, then all, easy to hard. */
+    cfg = config_with(NULL, "sampling=curriculum", "curriculum_epochs=2", NULL);
+    t = new_run(cfg, "linear", NULL);
+    check_curriculum_epoch(t, 0, 2, 1);
+    check_curriculum_epoch(t, 1, 3, 1);
+    aft_trainer_free(t);
+    aft_config_free(cfg);
+
+    /* Stratified: the first 12 examples cover the 12 (action, level) strata. */
+    cfg = config_with(NULL, "sampling=stratified", NULL);
+    t = new_run(cfg, "strata", NULL);
+    assert_int_equal(tr_order_build(t, 0, &err), 0);
+    int seen[64] = {0}, distinct = 0;
+    const aft_example_set *s = &t->data.sets[TR_TRAIN];
+    for (size_t i = 0; i < 12; i++) {
+        const aft_example *e = &s->items[t->data.order[i]];
+        int key = e->label * 4 + e->complexity;
+        distinct += !seen[key];
+        seen[key] = 1;
+    }
+    assert_int_equal(distinct, 12);
+    size_t first[16];
+    memcpy(first, t->data.order, sizeof first);
+    assert_int_equal(tr_order_build(t, 1, &err), 0);
+    assert_true(memcmp(first, t->data.order, sizeof first) != 0);
+    assert_int_equal(tr_order_build(t, 0, &err), 0);
+    assert_memory_equal(first, t->data.order, sizeof first);
+    aft_trainer_free(t);
+    aft_config_free(cfg);
+}
+
+static void test_records_edited_during_run(void **state)
+{
+    (void)state;
+    char data[4200], set[4300];
+    snprintf(data, sizeof data, "%s/edited.jsonl", root);
+    write_data(data, 0, 160, NULL);
+    snprintf(set, sizeof set, "dataset.path=%s", data);
+    aft_config *cfg = config_with(NULL, set, "start_paused=true", "epochs=2", NULL);
+    int p[2];
+    aft_trainer_opts o;
+    notify_pipe(p, &o);
+    aft_trainer *t = new_run(cfg, "edited", &o);
+    aft_error err = {0};
+    assert_int_equal(aft_trainer_start(t, &err), 0);
+    wait_for(t, p[0], phase_is, AFT_PHASE_PAUSED);
+    write_data(data, 160, 8, "train"); /* the annotation pane adds 8 records */
+    aft_cmd c = command(AFT_CMD_RESUME, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    assert_int_equal(aft_trainer_join(t, &err), 0);
+    lines l;
+    parse_lines(aft_trainer_run_dir(t), &l);
+    int epochs = 0, data_events = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const cJSON *o2 = l.items[i];
+        if (strcmp(event_of(o2), "epoch") == 0)
+            assert_int_equal((int)num(o2, "examples"), epochs++ ? 136 : 128);
+        if (strcmp(event_of(o2), "data") == 0) {
+            data_events++;
+            assert_int_equal((int)num(o2, "added"), 8);
+            assert_int_equal((int)num(o2, "removed"), 0);
+            assert_int_equal((int)num(o2, "changed"), 0);
+            assert_int_equal((int)num(o2, "train"), 136);
+            assert_int_equal(epochs, 1); /* joined at the first epoch boundary */
+        }
+    }
+    assert_int_equal(data_events, 1);
+    assert_int_equal(epochs, 2);
+    free_lines(&l);
+    aft_trainer_free(t);
+    close(p[0]);
+    close(p[1]);
+    aft_config_free(cfg);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    char data[4200], set[4300];
+    snprintf(data, sizeof data, "%s/nosplit.jsonl", root);
+    FILE *f = fopen(data, "w");
+    assert_non_null(f);
+    fputs("{\"context\":\"a\",\"agent_action\":\"x\",\"split\":\"train\"}\n"
+          "{\"context\":\"b\",\"agent_action\":\"y\"}\n", f);
+    fclose(f);
+    snprintf(set, sizeof set, "dataset.path=%s", data);
+    aft_config *cfg = config_with(NULL, set, NULL);
+    aft_trainer_opts o;
+    aft_trainer_opts_init(&o);
+    aft_error err = {0};
+    assert_null(aft_trainer_new(cfg, &o, &err));
+    assert_non_null(strstr(err.msg, "1 of 2 records have no split field"));
+    assert_non_null(strstr(err.msg, "agentft data split"));
+    aft_config_free(cfg);
+
+    /* A run never replaces another. */
+    cfg = config_with(NULL, "epochs=1", NULL);
+    o.run_name = "twice";
+    aft_trainer *t = aft_trainer_new(cfg, &o, &err);
+    assert_non_null(t);
+    aft_trainer_free(t);
+    assert_null(aft_trainer_new(cfg, &o, &err));
+    assert_non_null(strstr(err.msg, "a run never replaces another"));
+    /* Default names are timestamps, -2 when taken. */
+    o.run_name = NULL;
+    aft_trainer *a = aft_trainer_new(cfg, &o, &err), *b = aft_trainer_new(cfg, &o, &err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_not_equal(aft_trainer_run_dir(a), aft_trainer_run_dir(b));
+    aft_trainer_free(a);
+    aft_trainer_free(b);
+    /* Resume refuses keys its checkpoints depend on. */
+    char dir[4300];
+    snprintf(dir, sizeof dir, "%s/runs/twice", root);
+    const char *sets[] = {"batch_size=4"};
+    assert_null(aft_trainer_resume(dir, sets, 1, NULL, &err));
+    assert_non_null(strstr(err.msg, "batch_size cannot change when a run is resumed"));
+    assert_null(aft_trainer_resume(dir, NULL, 0, NULL, &err));
+    assert_non_null(strstr(err.msg, "no complete checkpoint"));
+    aft_config_free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_learns_and_writes_metrics),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_early_stopping),
+        cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_resume_matches),
+        cmocka_unit_test(test_curriculum_and_strata),
+        cmocka_unit_test(test_records_edited_during_run),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
