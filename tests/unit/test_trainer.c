@@ -761,6 +761,79 @@ static void test_refusals(void **state)
     aft_config_free(cfg);
 }
 
+/* Every `every`-th line of src into dst; returns the lines written, 0 when
+ * src cannot be read. */
+static size_t slice(const char *src, const char *dst, size_t every)
+{
+    FILE *in = fopen(src, "r");
+    if (!in)
+        return 0;
+    FILE *out = fopen(dst, "w");
+    assert_non_null(out);
+    char line[8192];
+    size_t n = 0, k = 0;
+    while (fgets(line, sizeof line, in))
+        if (n++ % every == 0) {
+            fputs(line, out);
+            k++;
+        }
+    fclose(in);
+    fclose(out);
+    return k;
+}
+
+/* A slice of the real banking77 (../shared, skipped where it is absent): the
+ * loss falls and validation beats the majority class. */
+static void test_banking77_slice(void **state)
+{
+    (void)state;
+    const char *src = getenv("SRCDIR");
+    char in[4200], train[4200], valid[4200];
+    snprintf(in, sizeof in, "%s/../shared/datasets/banking77/train.jsonl", src ? src : ".");
+    snprintf(train, sizeof train, "%s/b77-train.jsonl", root);
+    snprintf(valid, sizeof valid, "%s/b77-valid.jsonl", root);
+    if (slice(in, train, 12) == 0) {
+        print_message("skipped: ../shared/datasets/banking77 not found\n");
+        skip();
+    }
+    snprintf(in, sizeof in, "%s/../shared/datasets/banking77/valid.jsonl", src ? src : ".");
+    assert_true(slice(in, valid, 4) > 0);
+    char ws[4200];
+    snprintf(ws, sizeof ws, "%s/b77.yaml", root);
+    FILE *f = fopen(ws, "w");
+    assert_non_null(f);
+    fputs("dataset:\n  train: b77-train.jsonl\n  valid: b77-valid.jsonl\nruns: runs\n"
+          "threads: 1\nmodel:\n  n_layer: 1\n  n_head: 2\n  d_model: 64\n  max_seq: 48\n"
+          "  vocab_size: 600\n  dropout: 0.1\noptimizer:\n  lr: 3e-3\n"
+          "schedule:\n  warmup_steps: 20\ntrain:\n  epochs: 8\n  batch_size: 32\n"
+          "eval:\n  eval_every: 24\n  patience: 0\n  early_stop_metric: val_accuracy\n", f);
+    fclose(f);
+    aft_config *cfg = config_with("b77.yaml", NULL);
+    aft_trainer *t = new_run(cfg, "b77", NULL);
+    aft_error err = {0};
+    if (aft_trainer_run(t, &err) < 0)
+        fail_msg("%s", err.msg);
+    aft_point p[512];
+    size_t n = aft_trainer_series(t, AFT_SERIES_TRAIN_LOSS, 0, p, 512);
+    assert_true(n >= 100);
+    double first = (p[0].value + p[1].value + p[2].value) / 3;
+    double last = (p[n - 1].value + p[n - 2].value + p[n - 3].value) / 3;
+    /* The majority class of the valid slice. */
+    size_t counts[128] = {0}, major = 0;
+    const aft_example_set *v = &t->data.sets[TR_VALID];
+    for (size_t i = 0; i < v->count; i++)
+        if (v->items[i].label >= 0 && v->items[i].label < 128 && ++counts[v->items[i].label] > major)
+            major = counts[v->items[i].label];
+    aft_trainer_status st;
+    aft_trainer_status_get(t, &st);
+    print_message("banking77 slice: loss %.3f -> %.3f; best val accuracy %.3f (majority %.3f)\n",
+                  first, last, st.best_metric, (double)major / (double)v->count);
+    assert_true(last < first * 0.8);
+    assert_true(st.best_metric > 2.0 * (double)major / (double)v->count);
+    aft_trainer_free(t);
+    aft_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -772,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_curriculum_and_strata),
         cmocka_unit_test(test_records_edited_during_run),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_banking77_slice),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
