@@ -74,6 +74,15 @@ int aft_examples_add(aft_example_set *set, const aft_dataset *ds, const aft_toke
                      const aft_action_set *actions, const aft_example_opts *opts,
                      aft_error *err);
 
+/* Appends one context given as text (perturbed contexts, the Try pane),
+ * with the action and response as its target when opts->with_target and
+ * action is not NULL. Its label is -1 for a NULL or unknown action, its split
+ * opts->implied, complexity 0 and record its index in the set. */
+int aft_examples_add_text(aft_example_set *set, const char *context, const char *action,
+                          const char *response, const aft_tokenizer *tok,
+                          const aft_action_set *actions, const aft_example_opts *opts,
+                          aft_error *err);
+
 /* Memory for one batch of at most B examples of at most T tokens. */
 typedef struct aft_batch_buf {
     int cap_B, cap_T;

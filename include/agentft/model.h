@@ -61,6 +61,8 @@ typedef struct aft_model aft_model;
 aft_model *aft_model_new(const aft_model_config *cfg, aft_error *err);
 void aft_model_free(aft_model *m);
 const aft_model_config *aft_model_get_config(const aft_model *m);
+/* Dropout rates for the following training forwards (a live change in a run). */
+void aft_model_set_dropout(aft_model *m, float dropout, float attn_dropout);
 
 /* GPT-2 initialisation: weights N(0, 0.02), residual projections scaled by
  * 1/sqrt(2 n_layer), biases 0, LayerNorm weights 1; LoRA A small random, B 0

@@ -210,6 +210,12 @@ void aft_model_free(aft_model *m)
 }
 
 const aft_model_config *aft_model_get_config(const aft_model *m) { return &m->cfg; }
+
+void aft_model_set_dropout(aft_model *m, float dropout, float attn_dropout)
+{
+    m->cfg.dropout = dropout;
+    m->cfg.attn_dropout = attn_dropout;
+}
 float *aft_model_params(aft_model *m) { return m->param_mem; }
 float *aft_model_grads(aft_model *m) { return m->grad_mem; }
 size_t aft_model_num_floats(const aft_model *m) { return m->num_floats; }

@@ -152,41 +152,45 @@ static int encode_field(const aft_dataset *ds, size_t i, const char *key,
     return rc;
 }
 
-/* Lays one record out as context + <|action|> [+ target], cut to max_seq. */
-static int add_one(aft_example_set *set, const aft_dataset *ds, size_t i, const specials *sp,
-                   const aft_tokenizer *tok, const aft_action_set *actions,
-                   const aft_example_opts *o, aft_tokens *ctx, aft_tokens *tgt, aft_error *err)
+/* Appends <|response|> response <|endoftext|> to the action tokens in tgt. */
+static int append_response(aft_tokens *tgt, const aft_tokens *resp, const specials *sp,
+                           aft_error *err)
 {
-    if (encode_field(ds, i, "context", tok, ctx, err) < 0)
-        return -1;
-    tgt->n = 0;
-    if (o->with_target) {
-        aft_tokens resp = {0};
-        const char *action = aft_dataset_action(ds, i);
-        if (aft_tokenizer_encode(tok, action, strlen(action), 0, tgt, err) < 0 ||
-            encode_field(ds, i, "expected_response", tok, &resp, err) < 0) {
-            aft_tokens_free(&resp);
-            return -1;
-        }
-        /* Room for <|response|>, the response and <|endoftext|>. */
-        size_t need = tgt->n + resp.n + 2;
-        if (need > tgt->cap) {
-            int32_t *n = realloc(tgt->ids, need * sizeof *n);
-            if (!n) {
-                aft_tokens_free(&resp);
-                return aft_error_set(err, "out of memory encoding record %zu", i + 1);
-            }
-            tgt->ids = n;
-            tgt->cap = need;
-        }
-        tgt->ids[tgt->n++] = sp->response;
-        if (resp.n) /* an empty response has no buffer: memcpy from NULL is undefined */
-            memcpy(tgt->ids + tgt->n, resp.ids, resp.n * sizeof *resp.ids);
-        tgt->n += resp.n;
-        tgt->ids[tgt->n++] = sp->eot;
-        aft_tokens_free(&resp);
+    size_t need = tgt->n + resp->n + 2;
+    if (need > tgt->cap) {
+        int32_t *n = realloc(tgt->ids, need * sizeof *n);
+        if (!n)
+            return aft_error_set(err, "out of memory encoding a response");
+        tgt->ids = n;
+        tgt->cap = need;
     }
-    size_t max = (size_t)o->max_seq;
+    tgt->ids[tgt->n++] = sp->response;
+    if (resp->n) /* an empty response has no buffer: memcpy from NULL is undefined */
+        memcpy(tgt->ids + tgt->n, resp->ids, resp->n * sizeof *resp->ids);
+    tgt->n += resp->n;
+    tgt->ids[tgt->n++] = sp->eot;
+    return 0;
+}
+
+/* Encodes action and response into tgt (empty without a target). */
+static int encode_target(const char *action, const char *response, const specials *sp,
+                         const aft_tokenizer *tok, aft_tokens *tgt, aft_error *err)
+{
+    tgt->n = 0;
+    aft_tokens resp = {0};
+    int rc = aft_tokenizer_encode(tok, action, strlen(action), 0, tgt, err);
+    if (rc == 0 && response)
+        rc = aft_tokenizer_encode(tok, response, strlen(response), 0, &resp, err);
+    if (rc == 0)
+        rc = append_response(tgt, &resp, sp, err);
+    aft_tokens_free(&resp);
+    return rc;
+}
+
+/* Lays context + <|action|> [+ target] out as a new example, cut to max_seq. */
+static aft_example *lay_out(aft_example_set *set, const specials *sp, const aft_tokens *ctx,
+                            aft_tokens *tgt, size_t max, aft_error *err)
+{
     /* The context keeps at least half the window; the target gets the rest. */
     size_t ctx_min = ctx->n < max / 2 ? ctx->n : max / 2;
     if (tgt->n > max - 1 - ctx_min)
@@ -194,7 +198,7 @@ static int add_one(aft_example_set *set, const aft_dataset *ds, size_t i, const 
     size_t ctx_keep = ctx->n < max - 1 - tgt->n ? ctx->n : max - 1 - tgt->n;
     size_t len = ctx_keep + 1 + tgt->n;
     if (reserve(set, len, err) < 0)
-        return -1;
+        return NULL;
     aft_example *e = &set->items[set->count++];
     memset(e, 0, sizeof *e);
     e->offset = set->n_tokens;
@@ -207,15 +211,63 @@ static int add_one(aft_example_set *set, const aft_dataset *ds, size_t i, const 
     set->n_tokens += len;
     e->length = (uint32_t)len;
     e->cls_pos = (uint32_t)ctx_keep;
-    e->label = aft_action_set_find(actions, aft_dataset_action(ds, i));
+    e->context_cut = ctx_keep < ctx->n;
+    set->context_cut += e->context_cut;
+    return e;
+}
+
+/* Lays one record out as context + <|action|> [+ target], cut to max_seq. */
+static int add_one(aft_example_set *set, const aft_dataset *ds, size_t i, const specials *sp,
+                   const aft_tokenizer *tok, const aft_action_set *actions,
+                   const aft_example_opts *o, aft_tokens *ctx, aft_tokens *tgt, aft_error *err)
+{
+    if (encode_field(ds, i, "context", tok, ctx, err) < 0)
+        return -1;
+    tgt->n = 0;
+    const char *action = aft_dataset_action(ds, i);
+    if (o->with_target) {
+        char *resp = aft_dataset_get_string(ds, i, "expected_response");
+        int rc = encode_target(action, resp ? resp : "", sp, tok, tgt, err);
+        free(resp);
+        if (rc < 0)
+            return -1;
+    }
+    aft_example *e = lay_out(set, sp, ctx, tgt, (size_t)o->max_seq, err);
+    if (!e)
+        return -1;
+    e->label = aft_action_set_find(actions, action);
     e->complexity = (uint8_t)aft_dataset_complexity(ds, i);
     aft_split sp_rec = aft_dataset_split(ds, i);
     e->split = (uint8_t)(sp_rec == AFT_SPLIT_NONE ? o->implied : sp_rec);
-    e->context_cut = ctx_keep < ctx->n;
     e->record = i;
-    set->context_cut += e->context_cut;
     set->unknown_label += e->label < 0;
     return 0;
+}
+
+int aft_examples_add_text(aft_example_set *set, const char *context, const char *action,
+                          const char *response, const aft_tokenizer *tok,
+                          const aft_action_set *actions, const aft_example_opts *o,
+                          aft_error *err)
+{
+    if (o->max_seq < 4)
+        return aft_error_set(err, "max_seq = %d is too short for a context and an action", o->max_seq);
+    specials sp;
+    if (find_specials(tok, &sp, err) < 0)
+        return -1;
+    aft_tokens ctx = {0}, tgt = {0};
+    int rc = aft_tokenizer_encode(tok, context, strlen(context), 0, &ctx, err);
+    if (rc == 0 && o->with_target && action)
+        rc = encode_target(action, response ? response : "", &sp, tok, &tgt, err);
+    aft_example *e = rc == 0 ? lay_out(set, &sp, &ctx, &tgt, (size_t)o->max_seq, err) : NULL;
+    if (e) {
+        e->label = action ? aft_action_set_find(actions, action) : -1;
+        e->split = (uint8_t)o->implied;
+        e->record = set->count - 1;
+        set->unknown_label += e->label < 0;
+    }
+    aft_tokens_free(&ctx);
+    aft_tokens_free(&tgt);
+    return e ? 0 : -1;
 }
 
 int aft_examples_add(aft_example_set *set, const aft_dataset *ds, const aft_tokenizer *tok,

@@ -60,9 +60,7 @@ int tr_model_config(const aft_config *cfg, int vocab, int n_actions, aft_model_c
  * masks then, so changing them between steps is safe. */
 void tr_set_dropout(aft_model *m, float dropout, float attn_dropout)
 {
-    aft_model_config *c = (aft_model_config *)aft_model_get_config(m);
-    c->dropout = dropout;
-    c->attn_dropout = attn_dropout;
+    aft_model_set_dropout(m, dropout, attn_dropout);
 }
 
 int tr_apply_threads(aft_trainer *t)

@@ -1,0 +1,59 @@
+/* A trained model opened from a run directory for inference: the run's
+ * resolved config, one checkpoint's model, tokenizer and actions, and
+ * classification of encoded examples or of plain context text. Used by the
+ * evaluation report, A/B comparison and the workbench's Try pane.
+ *
+ * Threads: a predictor is used by one thread at a time. */
+#ifndef AGENTFT_PREDICTOR_H
+#define AGENTFT_PREDICTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agentft/config.h"
+#include "agentft/dataset.h"
+#include "agentft/error.h"
+#include "agentft/examples.h"
+#include "agentft/model.h"
+#include "agentft/tokenizer.h"
+
+typedef struct aft_predictor aft_predictor;
+
+/* Opens RUN_DIR's checkpoint `which`: "best", "step-N", or NULL/"" for best
+ * when the run has one, else its newest step. RUN_DIR may also be a
+ * checkpoint folder itself (with config.json); then the config is the
+ * defaults. threads > 0 sets OpenBLAS's threads; 0 keeps the run's
+ * `threads`. Caller frees. */
+aft_predictor *aft_predictor_open(const char *run_dir, const char *which, int threads,
+                                  aft_error *err);
+void aft_predictor_free(aft_predictor *p);
+
+const aft_config *aft_predictor_config(const aft_predictor *p);   /* NULL for a bare checkpoint */
+const aft_tokenizer *aft_predictor_tokenizer(const aft_predictor *p);
+const aft_action_set *aft_predictor_actions(const aft_predictor *p);
+aft_model *aft_predictor_model(aft_predictor *p);
+/* The checkpoint folder read ("RUN/checkpoints/best"), its name ("best"). */
+const char *aft_predictor_checkpoint_dir(const aft_predictor *p);
+const char *aft_predictor_checkpoint_name(const aft_predictor *p);
+int aft_predictor_threads(const aft_predictor *p);   /* OpenBLAS threads in use */
+int32_t aft_predictor_pad(const aft_predictor *p);
+
+/* Example options for this model: its max_seq, with_target as asked. */
+aft_example_opts aft_predictor_example_opts(const aft_predictor *p, int with_target,
+                                            int split_filter, aft_split implied);
+
+/* Classifies examples idx[0..n) of set (all of them when idx is NULL, n then
+ * being set->count) in batches of batch_size. Per example: pred[i] (action
+ * id), conf[i] (its softmax probability), and when probs is not NULL all
+ * n_actions probabilities at probs[i * n_actions]. Any output may be NULL. */
+int aft_predictor_classify(aft_predictor *p, const aft_example_set *set, const size_t *idx,
+                           size_t n, int batch_size, int32_t *pred, float *conf, float *probs,
+                           aft_error *err);
+
+/* Classifies contexts given as text, one at a time in batches of
+ * batch_size; cut[i] (may be NULL) says the context was cut from the left. */
+int aft_predictor_classify_text(aft_predictor *p, const char *const *contexts, size_t n,
+                                int batch_size, int32_t *pred, float *conf, float *probs,
+                                uint8_t *cut, aft_error *err);
+
+#endif

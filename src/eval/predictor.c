@@ -1,0 +1,269 @@
+/* Opening a run's checkpoint for inference and classifying examples or text. */
+#include "agentft/predictor.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agentft/blas.h"
+#include "agentft/checkpoint.h"
+#include "agentft/fileio.h"
+#include "agentft/metrics.h"
+
+#define PR_PATH_MAX 4096
+
+struct aft_predictor {
+    aft_config *cfg;
+    aft_tokenizer *tok;
+    aft_action_set actions;
+    aft_model *model;
+    aft_batch_buf buf;
+    int32_t pad;
+    int threads;
+    char dir[PR_PATH_MAX];
+    char name[256];
+};
+
+static int is_dir_with(const char *dir, const char *file)
+{
+    char p[PR_PATH_MAX];
+    struct stat st;
+    return snprintf(p, sizeof p, "%s/%s", dir, file) < (int)sizeof p && stat(p, &st) == 0;
+}
+
+/* The newest checkpoints/step-N with a model in it, into name; 0 when none. */
+static int newest_step(const char *ck, char *name, size_t size)
+{
+    DIR *d = opendir(ck);
+    if (!d)
+        return 0;
+    unsigned long long best = 0;
+    int found = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        if (strncmp(e->d_name, "step-", 5) != 0)
+            continue;
+        unsigned long long n = strtoull(e->d_name + 5, &end, 10);
+        char sub[PR_PATH_MAX];
+        if (*end || end == e->d_name + 5 ||
+            snprintf(sub, sizeof sub, "%s/%s", ck, e->d_name) >= (int)sizeof sub ||
+            !is_dir_with(sub, "model.safetensors"))
+            continue;
+        if (!found || n > best) {
+            best = n;
+            found = 1;
+        }
+    }
+    closedir(d);
+    if (found)
+        snprintf(name, size, "step-%llu", best);
+    return found;
+}
+
+/* Finds the checkpoint folder and, for a run, loads its config. */
+static int locate(aft_predictor *p, const char *run_dir, const char *which, aft_error *err)
+{
+    if (is_dir_with(run_dir, "config.json") && is_dir_with(run_dir, "model.safetensors")) {
+        const char *slash = strrchr(run_dir, '/');
+        snprintf(p->name, sizeof p->name, "%s", slash && slash[1] ? slash + 1 : run_dir);
+        if (snprintf(p->dir, sizeof p->dir, "%s", run_dir) >= (int)sizeof p->dir)
+            return aft_error_set(err, "%s: path too long", run_dir);
+        return 0;
+    }
+    char path[PR_PATH_MAX], ck[PR_PATH_MAX];
+    if (aft_path_join(path, sizeof path, run_dir, "config.yaml", err) < 0 ||
+        aft_path_join(ck, sizeof ck, run_dir, "checkpoints", err) < 0)
+        return -1;
+    if (!is_dir_with(run_dir, "config.yaml"))
+        return aft_error_set(err, "%s: not a run directory (no config.yaml) nor a checkpoint "
+                             "(no config.json and model.safetensors)", run_dir);
+    if (!(p->cfg = aft_workspace_load(path, err)))
+        return -1;
+    if (which && *which) {
+        if (strcmp(which, "best") != 0 && strncmp(which, "step-", 5) != 0)
+            return aft_error_set(err, "--checkpoint %s: expected best or step-N", which);
+        snprintf(p->name, sizeof p->name, "%s", which);
+    } else if (!is_dir_with(ck, "best/model.safetensors") &&
+               newest_step(ck, p->name, sizeof p->name)) {
+        /* no best: the newest step */
+    } else {
+        snprintf(p->name, sizeof p->name, "best");
+    }
+    if (aft_path_join(p->dir, sizeof p->dir, ck, p->name, err) < 0)
+        return -1;
+    if (!is_dir_with(p->dir, "model.safetensors"))
+        return aft_error_set(err, "%s: no checkpoint %s (no model.safetensors there)", run_dir,
+                             p->name);
+    return 0;
+}
+
+static int load_actions(aft_predictor *p, aft_error *err)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (aft_checkpoint_actions(p->dir, &names, &n, err) < 0)
+        return -1;
+    int rc = n ? aft_action_set_from_names(&p->actions, (const char *const *)names, n, err)
+               : aft_error_set(err, "%s/config.json names no actions", p->dir);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+static int load_model(aft_predictor *p, aft_error *err)
+{
+    aft_model_config ov = {0}, *over = NULL;
+    if (p->cfg) {
+        ov.lora_rank = (int)aft_config_int(p->cfg, AFT_K_LORA_RANK);
+        ov.lora_alpha = (float)aft_config_float(p->cfg, AFT_K_LORA_ALPHA);
+        over = &ov;
+    }
+    int head = 0;
+    p->model = aft_checkpoint_load_model(p->dir, (int)p->actions.count, over, 0, &head, err);
+    if (!p->model)
+        return -1;
+    if (!head)
+        return aft_error_set(err, "%s: the checkpoint has no action head for its %zu actions",
+                             p->dir, p->actions.count);
+    return 0;
+}
+
+aft_predictor *aft_predictor_open(const char *run_dir, const char *which, int threads,
+                                  aft_error *err)
+{
+    aft_predictor *p = calloc(1, sizeof *p);
+    if (!p) {
+        aft_error_set(err, "out of memory");
+        return NULL;
+    }
+    char tok[PR_PATH_MAX];
+    if (locate(p, run_dir, which, err) < 0 || load_actions(p, err) < 0 ||
+        aft_path_join(tok, sizeof tok, p->dir, "tokenizer.json", err) < 0 ||
+        !(p->tok = aft_tokenizer_load(tok, err)) || load_model(p, err) < 0)
+        goto fail;
+    p->pad = aft_tokenizer_special(p->tok, AFT_TOK_PAD);
+    if (p->pad < 0)
+        p->pad = aft_tokenizer_special(p->tok, AFT_TOK_EOT);
+    if (p->pad < 0) {
+        aft_error_set(err, "%s/tokenizer.json lacks %s", p->dir, AFT_TOK_EOT);
+        goto fail;
+    }
+    if (threads <= 0 && p->cfg)
+        threads = (int)aft_config_int(p->cfg, AFT_K_THREADS);
+    p->threads = aft_blas_set_threads(threads);
+    return p;
+fail:
+    aft_predictor_free(p);
+    return NULL;
+}
+
+void aft_predictor_free(aft_predictor *p)
+{
+    if (!p)
+        return;
+    aft_batch_buf_free(&p->buf);
+    aft_model_free(p->model);
+    aft_action_set_free(&p->actions);
+    aft_tokenizer_free(p->tok);
+    aft_config_free(p->cfg);
+    free(p);
+}
+
+const aft_config *aft_predictor_config(const aft_predictor *p) { return p->cfg; }
+const aft_tokenizer *aft_predictor_tokenizer(const aft_predictor *p) { return p->tok; }
+const aft_action_set *aft_predictor_actions(const aft_predictor *p) { return &p->actions; }
+aft_model *aft_predictor_model(aft_predictor *p) { return p->model; }
+const char *aft_predictor_checkpoint_dir(const aft_predictor *p) { return p->dir; }
+const char *aft_predictor_checkpoint_name(const aft_predictor *p) { return p->name; }
+int aft_predictor_threads(const aft_predictor *p) { return p->threads; }
+int32_t aft_predictor_pad(const aft_predictor *p) { return p->pad; }
+
+aft_example_opts aft_predictor_example_opts(const aft_predictor *p, int with_target,
+                                            int split_filter, aft_split implied)
+{
+    return (aft_example_opts){.max_seq = aft_model_get_config(p->model)->max_seq,
+                              .with_target = with_target, .split_filter = split_filter,
+                              .implied = implied};
+}
+
+static int ensure_buf(aft_predictor *p, int B, aft_error *err)
+{
+    int T = aft_model_get_config(p->model)->max_seq;
+    if (p->buf.cap_B >= B && p->buf.cap_T >= T)
+        return 0;
+    aft_batch_buf_free(&p->buf);
+    return aft_batch_buf_init(&p->buf, B, T, err);
+}
+
+static void softmax_row(const float *logits, size_t n, float *out)
+{
+    float mx = logits[0];
+    for (size_t a = 1; a < n; a++)
+        mx = logits[a] > mx ? logits[a] : mx;
+    double sum = 0;
+    for (size_t a = 0; a < n; a++)
+        sum += (out[a] = expf(logits[a] - mx));
+    for (size_t a = 0; a < n; a++)
+        out[a] = (float)(out[a] / sum);
+}
+
+int aft_predictor_classify(aft_predictor *p, const aft_example_set *set, const size_t *idx,
+                           size_t n, int batch_size, int32_t *pred, float *conf, float *probs,
+                           aft_error *err)
+{
+    if (!idx)
+        n = set->count;
+    if (batch_size < 1)
+        batch_size = 1;
+    if (ensure_buf(p, batch_size, err) < 0)
+        return -1;
+    size_t A = p->actions.count, chunk[1024];
+    size_t cap = (size_t)batch_size < 1024 ? (size_t)batch_size : 1024;
+    aft_forward_opts fo = {.cls_weight = 1.0f};
+    for (size_t i = 0; i < n; i += cap) {
+        size_t m = n - i < cap ? n - i : cap;
+        for (size_t k = 0; k < m; k++)
+            chunk[k] = idx ? idx[i + k] : i + k;
+        const aft_batch *b = aft_batch_fill(&p->buf, set, chunk, m, p->pad, 0, 1);
+        aft_batch run = *b;
+        run.labels = NULL; /* no loss: examples may have unknown actions */
+        aft_forward_result r;
+        if (aft_model_forward(p->model, &run, &fo, &r, err) < 0)
+            return -1;
+        const float *logits = aft_model_action_logits(p->model);
+        for (size_t k = 0; k < m; k++) {
+            float pr;
+            int32_t a = aft_argmax_prob(logits + k * A, A, &pr);
+            if (pred)
+                pred[i + k] = a;
+            if (conf)
+                conf[i + k] = pr;
+            if (probs)
+                softmax_row(logits + k * A, A, probs + (i + k) * A);
+        }
+    }
+    return 0;
+}
+
+int aft_predictor_classify_text(aft_predictor *p, const char *const *contexts, size_t n,
+                                int batch_size, int32_t *pred, float *conf, float *probs,
+                                uint8_t *cut, aft_error *err)
+{
+    aft_example_set set;
+    aft_example_set_init(&set);
+    aft_example_opts o = aft_predictor_example_opts(p, 0, -1, AFT_SPLIT_TEST);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = aft_examples_add_text(&set, contexts[i], NULL, NULL, p->tok, &p->actions, &o, err);
+    if (rc == 0)
+        rc = aft_predictor_classify(p, &set, NULL, n, batch_size, pred, conf, probs, err);
+    for (size_t i = 0; rc == 0 && cut && i < n; i++)
+        cut[i] = set.items[i].context_cut;
+    aft_example_set_free(&set);
+    return rc;
+}
