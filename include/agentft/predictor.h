@@ -45,7 +45,9 @@ aft_example_opts aft_predictor_example_opts(const aft_predictor *p, int with_tar
 /* Classifies examples idx[0..n) of set (all of them when idx is NULL, n then
  * being set->count) in batches of batch_size. Per example: pred[i] (action
  * id), conf[i] (its softmax probability), and when probs is not NULL all
- * n_actions probabilities at probs[i * n_actions]. Any output may be NULL. */
+ * n_actions probabilities at probs[i * n_actions]. Any output may be NULL.
+ * The run's eval.reject_action replaces predictions whose confidence is
+ * below eval.reject_below (conf stays the top probability). */
 int aft_predictor_classify(aft_predictor *p, const aft_example_set *set, const size_t *idx,
                            size_t n, int batch_size, int32_t *pred, float *conf, float *probs,
                            aft_error *err);

@@ -71,6 +71,8 @@ AFT_KEY(EARLY_STOP_METRIC, "eval", "early_stop_metric", AFT_T_ENUM, "val_loss", 
 AFT_KEY(PATIENCE,  "eval", "patience", AFT_T_INT, "3", 0, 100000, NULL, 1, "evaluations without improvement before stopping (0 = never stop early)")
 AFT_KEY(MIN_DELTA, "eval", "min_delta", AFT_T_FLOAT, "0", 0, 1e6, NULL, 1, "smallest change that counts as an improvement")
 AFT_KEY(RESTORE_BEST, "eval", "restore_best", AFT_T_BOOL, "false", 0, 0, NULL, 1, "end the run with the weights of the best checkpoint")
+AFT_KEY(REJECT_ACTION, "eval", "reject_action", AFT_T_STRING, "", 0, 0, NULL, 1, "action predicted instead when the model is unsure (e.g. out_of_scope); empty = never")
+AFT_KEY(REJECT_BELOW, "eval", "reject_below", AFT_T_FLOAT, "0", 0, 1, NULL, 1, "confidence under which a prediction becomes eval.reject_action")
 
 /* splits made by `agentft data split` */
 AFT_KEY(SPLIT_VALID, "split", "valid_fraction", AFT_T_FLOAT, "0.1", 0, 0.9, NULL, 0, "share of records for validation")

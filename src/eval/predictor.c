@@ -22,6 +22,8 @@ struct aft_predictor {
     aft_model *model;
     aft_batch_buf buf;
     int32_t pad;
+    int32_t reject_id;  /* eval.reject_action's id, or -1 */
+    float reject_below;
     int threads;
     char dir[PR_PATH_MAX];
     char name[256];
@@ -133,6 +135,20 @@ static int load_model(aft_predictor *p, aft_error *err)
     return 0;
 }
 
+/* The run's fallback action for unsure predictions (eval.reject_action). */
+static int set_reject(aft_predictor *p, aft_error *err)
+{
+    p->reject_id = -1;
+    const char *name = p->cfg ? aft_config_string(p->cfg, AFT_K_REJECT_ACTION) : "";
+    if (!name[0])
+        return 0;
+    p->reject_id = aft_action_set_find(&p->actions, name);
+    p->reject_below = (float)aft_config_float(p->cfg, AFT_K_REJECT_BELOW);
+    if (p->reject_id < 0)
+        return aft_error_set(err, "eval.reject_action = %s: the model has no such action", name);
+    return 0;
+}
+
 aft_predictor *aft_predictor_open(const char *run_dir, const char *which, int threads,
                                   aft_error *err)
 {
@@ -153,6 +169,8 @@ aft_predictor *aft_predictor_open(const char *run_dir, const char *which, int th
         aft_error_set(err, "%s/tokenizer.json lacks %s", p->dir, AFT_TOK_EOT);
         goto fail;
     }
+    if (set_reject(p, err) < 0)
+        goto fail;
     if (threads <= 0 && p->cfg)
         threads = (int)aft_config_int(p->cfg, AFT_K_THREADS);
     p->threads = aft_blas_set_threads(threads);
@@ -238,7 +256,8 @@ int aft_predictor_classify(aft_predictor *p, const aft_example_set *set, const s
         const float *logits = aft_model_action_logits(p->model);
         for (size_t k = 0; k < m; k++) {
             float pr;
-            int32_t a = aft_argmax_prob(logits + k * A, A, &pr);
+            int32_t a = aft_predict_or_reject(logits + k * A, A, p->reject_id,
+                                              p->reject_below, &pr);
             if (pred)
                 pred[i + k] = a;
             if (conf)

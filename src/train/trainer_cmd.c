@@ -64,7 +64,7 @@ int tr_apply_live(aft_trainer *t, aft_error *err)
     aft_optim_set_config(t->optim, &oc);
     tr_set_dropout(t->model, (float)aft_config_float(t->cfg, AFT_K_DROPOUT),
                    (float)aft_config_float(t->cfg, AFT_K_ATTN_DROPOUT));
-    if (ensure_targets(t, err) < 0)
+    if (ensure_targets(t, err) < 0 || tr_reject_id(t, NULL, err) < -1)
         return -1;
     t->total_steps = tr_total_steps(t);
     return 0;
@@ -91,8 +91,13 @@ int tr_apply_set(aft_trainer *t, const char *key, const char *value, int log_eve
     char *old = strdup(aft_config_text(t->cfg, k->id));
     if (!old)
         return aft_error_set(err, "out of memory");
-    if (aft_config_set(t->cfg, k->id, value, AFT_ORIGIN_LIVE, err) < 0 ||
-        tr_apply_live(t, err) < 0) {
+    if (aft_config_set(t->cfg, k->id, value, AFT_ORIGIN_LIVE, err) < 0) {
+        free(old);
+        return -1;
+    }
+    if (tr_apply_live(t, err) < 0) {
+        /* The run goes on with the value it had. */
+        aft_config_set(t->cfg, k->id, old, AFT_ORIGIN_LIVE, NULL);
         free(old);
         return -1;
     }

@@ -32,14 +32,33 @@ static int eval_batch(aft_trainer *t, const aft_batch *b, eval_acc *acc, aft_err
     acc->count += r.cls_count;
     const float *logits = aft_model_action_logits(t->model);
     size_t A = t->data.actions.count;
+    float below;
+    int32_t reject = tr_reject_id(t, &below, err);
+    if (reject < -1)
+        return -1;
     for (int k = 0; k < b->B; k++) {
         if (b->labels[k] < 0)
             continue; /* an action the model does not know: nothing to score */
-        int32_t p = aft_argmax_prob(logits + (size_t)k * A, A, NULL);
+        int32_t p = aft_predict_or_reject(logits + (size_t)k * A, A, reject, below, NULL);
         if (aft_confusion_add(&acc->conf, b->labels[k], p, err) < 0)
             return -1;
     }
     return 0;
+}
+
+int32_t tr_reject_id(const aft_trainer *t, float *below, aft_error *err)
+{
+    const char *name = aft_config_string(t->cfg, AFT_K_REJECT_ACTION);
+    if (below)
+        *below = (float)aft_config_float(t->cfg, AFT_K_REJECT_BELOW);
+    if (!name[0])
+        return -1;
+    int32_t id = aft_action_set_find(&t->data.actions, name);
+    if (id < 0) {
+        aft_error_set(err, "eval.reject_action = %s: the data has no such action", name);
+        return -2;
+    }
+    return id;
 }
 
 /* Returns 1 when aborted part way. */

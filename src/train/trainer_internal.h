@@ -158,6 +158,9 @@ int tr_levels_in_play(const aft_trainer *t, uint64_t epoch, int *levels, int *n_
 
 /* trainer_loop.c */
 int tr_loop(aft_trainer *t, aft_error *err);
+/* The id of eval.reject_action (and eval.reject_below in *below, may be
+ * NULL): -1 when none is set, -2 with err when the data has no such action. */
+int32_t tr_reject_id(const aft_trainer *t, float *below, aft_error *err);
 int tr_eval_set(aft_trainer *t, const aft_example_set *set, aft_eval_result *out,
                 aft_error *err);
 

@@ -734,6 +734,13 @@ static void test_refusals(void **state)
     assert_non_null(strstr(err.msg, "agentft data split"));
     aft_config_free(cfg);
 
+    /* The fallback action must be one the model can predict. */
+    cfg = config_with(NULL, "reject_action=no_such_action", "reject_below=0.5", NULL);
+    o.run_name = "reject";
+    assert_null(aft_trainer_new(cfg, &o, &err));
+    assert_non_null(strstr(err.msg, "eval.reject_action = no_such_action"));
+    aft_config_free(cfg);
+
     /* A run never replaces another. */
     cfg = config_with(NULL, "epochs=1", NULL);
     o.run_name = "twice";
