@@ -84,6 +84,10 @@ size_t aft_dataset_context_turns(const aft_dataset *ds, size_t i);  /* 1 for a s
 
 /* The record's line as it will be saved (no line end). Valid until the next edit. */
 const char *aft_dataset_line(const aft_dataset *ds, size_t i, size_t *len);
+/* The record's 1-based line in the file as it will be saved: bad and blank
+ * lines count, so right after a load it is the line in the file as read
+ * (what an editor shows). 0 for an index past the end. */
+size_t aft_dataset_line_number(const aft_dataset *ds, size_t i);
 /* A field's value as compact JSON text, or NULL if the record has no such
  * field. The caller frees it. */
 char *aft_dataset_get_json(const aft_dataset *ds, size_t i, const char *key);

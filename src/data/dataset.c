@@ -673,6 +673,11 @@ const char *aft_dataset_line(const aft_dataset *ds, size_t i, size_t *len)
     return r->text ? r->text : ds->buf + r->off;
 }
 
+size_t aft_dataset_line_number(const aft_dataset *ds, size_t i)
+{
+    return rec_at(ds, i) ? line_of(ds, i) : 0;
+}
+
 char *aft_dataset_get_json(const aft_dataset *ds, size_t i, const char *key)
 {
     cJSON *tree = aft_ds_parse_record(ds, i, NULL);

@@ -678,6 +678,42 @@ static void test_add_delete_layout(void **state)
     free(p);
 }
 
+/* Line numbers count bad and blank lines, and follow edits as a save would lay them out. */
+static void test_line_numbers(void **state)
+{
+    (void)state;
+    char *p = write_tmp("lines.jsonl", "\xEF\xBB\xBF{\"context\":\"a\",\"agent_action\":\"x\"}\r\n"
+                                       "\n"
+                                       "junk\n"
+                                       "{\"context\":\"b\",\"agent_action\":\"x\"}\n"
+                                       "{\"context\":\"c\",\"agent_action\":\"x\"}\n"
+                                       "tail junk\n");
+    aft_diag_list d;
+    aft_dataset *ds = open_ds(p, 0, &d);
+    assert_int_equal(aft_dataset_count(ds), 3);
+    assert_int_equal(aft_dataset_line_number(ds, 0), 1);
+    assert_int_equal(aft_dataset_line_number(ds, 1), 4);
+    assert_int_equal(aft_dataset_line_number(ds, 2), 5);
+    assert_int_equal(aft_dataset_line_number(ds, 3), 0);
+    aft_error err = {0};
+    assert_int_equal(aft_dataset_delete(ds, 1, &err), 0);
+    size_t added;
+    assert_int_equal(aft_dataset_add(ds, "{\"context\":\"d\",\"agent_action\":\"x\"}", &added, &err), 0);
+    assert_int_equal(added, 2);
+    assert_int_equal(aft_dataset_line_number(ds, 1), 4);
+    assert_int_equal(aft_dataset_line_number(ds, 2), 6); /* after "tail junk", as saved */
+    assert_int_equal(aft_dataset_save(ds, &err), 0);
+    assert_file(p, "\xEF\xBB\xBF{\"context\":\"a\",\"agent_action\":\"x\"}\r\n"
+                   "\n"
+                   "junk\n"
+                   "{\"context\":\"c\",\"agent_action\":\"x\"}\n"
+                   "tail junk\n"
+                   "{\"context\":\"d\",\"agent_action\":\"x\"}\r\n");
+    aft_dataset_free(ds);
+    aft_diag_list_free(&d);
+    free(p);
+}
+
 static void test_set_strings(void **state)
 {
     (void)state;
@@ -1060,6 +1096,7 @@ int main(void)
         cmocka_unit_test(test_refused_edits),
         cmocka_unit_test(test_duplicate_ids),
         cmocka_unit_test(test_add_delete_layout),
+        cmocka_unit_test(test_line_numbers),
         cmocka_unit_test(test_set_strings),
         cmocka_unit_test(test_crash_replay),
         cmocka_unit_test(test_stale_journal),
