@@ -161,6 +161,30 @@ const cli_command cli_commands[] = {
      "  --quiet         print only the run directory and the summary\n"
      "  --test          at the end, evaluate the best checkpoint on the test split\n",
      cmd_resume},
+    {"eval", "RUN [--data FILE] [--checkpoint best|step-N] [--seed N] [--quick] [--no-timing] "
+             "[--json] | --compare RUN_A RUN_B [--data FILE] [--checkpoint best|step-N]",
+     "evaluation report of a run, or an A/B comparison of two runs",
+     "Evaluates a run's checkpoint on its test split (the test file, or the records\n"
+     "marked \"split\": \"test\") and writes RUN/report.json and RUN/report.md, then\n"
+     "prints the Markdown: accuracy, macro/weighted F1, per-action precision, recall\n"
+     "and F1, top confusions, the misclassified examples (most confident first),\n"
+     "slices by complexity, context length (beyond max_seq too: such contexts are\n"
+     "cut from the left) and split, calibration (ECE and a reliability table),\n"
+     "latency and throughput, robustness to perturbed contexts, and generation.\n"
+     "Examples whose action the model never saw are listed, not scored.\n"
+     "RUN may end in :best or :step-N to pick the checkpoint.\n"
+     "  --data FILE       evaluate on every record of FILE instead (a bad line is an error)\n"
+     "  --checkpoint C    best (the default when the run has one) or step-N\n"
+     "  --seed N          seed of the perturbations and the bootstrap (default 1)\n"
+     "  --quick           fewer latency samples and robustness examples\n"
+     "  --no-timing       leave the efficiency section out (the rest is deterministic)\n"
+     "  --json            print the JSON instead of the Markdown\n"
+     "  --compare A B     compare two runs (or RUN:step-N checkpoints) on the same data:\n"
+     "                    accuracy difference with a bootstrap 95% interval, McNemar's\n"
+     "                    test, per-action F1 changes and the disagreements; writes\n"
+     "                    A/compare-<B's name>.json and .md. Without --data both runs\n"
+     "                    must have the same test split\n",
+     cmd_eval},
     {"help", "[COMMAND]", "show help for a command", "", cmd_help},
 };
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];

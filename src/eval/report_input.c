@@ -1,0 +1,144 @@
+/* What a report evaluates: the data (a file given with --data, or the run's
+ * test split as the trainer defines it), encoded for the model and
+ * classified once, shared by every section of the report. */
+#include "agentft/report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agentft/config.h"
+
+#define EVAL_BATCH 32
+
+/* Where the run's test records are: the file and the split its unmarked
+ * records fall in (as the trainer reads dataset.path or dataset.train,
+ * valid and test). */
+typedef struct test_source {
+    const char *path;
+    aft_split implied;
+} test_source;
+
+static int run_test_source(const aft_predictor *p, test_source *src, aft_error *err)
+{
+    const aft_config *cfg = aft_predictor_config(p);
+    if (!cfg)
+        return aft_error_set(err, "%s is a checkpoint folder without a run: it has no test "
+                             "data, so name the data to evaluate on (--data FILE)",
+                             aft_predictor_checkpoint_dir(p));
+    static const struct {
+        aft_key key;
+        aft_split implied;
+    } order[] = {{AFT_K_DATASET, AFT_SPLIT_NONE}, {AFT_K_TEST_FILE, AFT_SPLIT_TEST},
+                 {AFT_K_TRAIN_FILE, AFT_SPLIT_TRAIN}};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const char *path = aft_config_string(cfg, order[i].key);
+        if (path[0]) {
+            src->path = path;
+            src->implied = order[i].implied;
+            return 0;
+        }
+    }
+    return aft_error_set(err, "the run's config names no dataset (dataset.path or "
+                         "dataset.test); name the data to evaluate on (--data FILE)");
+}
+
+/* Bad lines make a report on given data meaningless (the records the user
+ * meant would be missing), so they are an error there; the run's own data
+ * skips them as its training did, unless it was strict. */
+static aft_dataset *open_data(const char *path, int bad_ok, aft_error *err)
+{
+    aft_diag_list diags;
+    aft_diag_list_init(&diags);
+    aft_load_opts lo = {0};
+    aft_dataset *ds = aft_dataset_open(path, &lo, &diags, err);
+    if (ds && !bad_ok && aft_dataset_bad_lines(ds) > 0) {
+        char first[AFT_ERROR_MAX / 2] = "";
+        for (size_t i = 0; i < diags.count && !first[0]; i++)
+            if (diags.items[i].level == AFT_DIAG_ERROR)
+                aft_diag_format(&diags, i, first, sizeof first);
+        aft_error_set(err, "%s (%zu bad line%s in all; 'agentft data check %s' lists them)",
+                      first, aft_dataset_bad_lines(ds), aft_dataset_bad_lines(ds) == 1 ? "" : "s",
+                      path);
+        aft_dataset_free(ds);
+        ds = NULL;
+    }
+    aft_diag_list_free(&diags);
+    return ds;
+}
+
+static char *describe_source(const char *path, int whole_file, aft_split implied)
+{
+    const char *fmt = whole_file              ? "%s"
+                      : implied == AFT_SPLIT_TEST ? "test file %s"
+                                                : "test split of %s";
+    size_t n = strlen(path) + 32;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, fmt, path);
+    return s;
+}
+
+/* Opens the data and encodes the records to evaluate (without a target). */
+static int load_examples(aft_eval_input *in, const aft_report_opts *opts, aft_error *err)
+{
+    test_source src = {opts->data_path, AFT_SPLIT_NONE};
+    int whole = opts->data_path != NULL;
+    if (!whole && run_test_source(in->pred, &src, err) < 0)
+        return -1;
+    const aft_config *cfg = aft_predictor_config(in->pred);
+    int bad_ok = !whole && !aft_config_bool(cfg, AFT_K_STRICT);
+    if (!(in->ds = open_data(src.path, bad_ok, err)))
+        return -1;
+    aft_example_opts eo = aft_predictor_example_opts(in->pred, 0, whole ? -1 : AFT_SPLIT_TEST,
+                                                     src.implied);
+    if (aft_examples_add(&in->examples, in->ds, aft_predictor_tokenizer(in->pred),
+                         aft_predictor_actions(in->pred), &eo, err) < 0)
+        return -1;
+    if (in->examples.count == 0) {
+        if (whole)
+            return aft_error_set(err, "%s: no records to evaluate", src.path);
+        return aft_error_set(err, "%s: no test records (none has \"split\": \"test\"); run "
+                             "'agentft data split' on it, or name the data to evaluate on "
+                             "(--data FILE)", src.path);
+    }
+    if (!(in->source = describe_source(src.path, whole, src.implied)))
+        return aft_error_set(err, "out of memory");
+    return 0;
+}
+
+int aft_eval_input_load(aft_eval_input *in, aft_predictor *p, const aft_report_opts *opts,
+                        aft_error *err)
+{
+    memset(in, 0, sizeof *in);
+    in->pred = p;
+    aft_example_set_init(&in->examples);
+    if (load_examples(in, opts, err) < 0)
+        goto fail;
+    size_t n = in->examples.count;
+    in->predicted = malloc(n * sizeof *in->predicted);
+    in->confidence = malloc(n * sizeof *in->confidence);
+    if (!in->predicted || !in->confidence) {
+        aft_error_set(err, "out of memory for %zu predictions", n);
+        goto fail;
+    }
+    if (aft_predictor_classify(p, &in->examples, NULL, n, EVAL_BATCH, in->predicted,
+                               in->confidence, NULL, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    aft_eval_input_free(in);
+    return -1;
+}
+
+void aft_eval_input_free(aft_eval_input *in)
+{
+    if (!in)
+        return;
+    aft_dataset_free(in->ds);
+    aft_example_set_free(&in->examples);
+    free(in->predicted);
+    free(in->confidence);
+    free((char *)in->source);
+    memset(in, 0, sizeof *in);
+}
