@@ -147,6 +147,11 @@ typedef struct aft_augment_opts {
     aft_lexicon lex;
     aft_translator *there, *back;    /* back-translation; back may equal there */
     const char *pivot, *language;    /* "to" on the way there and back */
+    /* When records is not NULL only these records of sources[0] may be
+     * sources (and still only training ones); every record of every source
+     * still counts for duplicates. */
+    const size_t *records;
+    size_t n_records;
 } aft_augment_opts;
 
 /* A dataset file and the split its records are in when they carry none. */
@@ -160,6 +165,7 @@ typedef struct aft_variant {
     aft_variant_method method;
     char *text;                     /* the new text of the augmented turn */
     char *json;                     /* the whole new record, one line */
+    char *source_text;              /* that turn's text in the source record */
 } aft_variant;
 
 typedef struct aft_augment_result {
@@ -189,5 +195,41 @@ typedef struct aft_augment_result {
 int aft_augment(const aft_augment_source *sources, size_t n, const aft_augment_opts *opts,
                 aft_augment_result *res, aft_error *err);
 void aft_augment_result_free(aft_augment_result *res);
+
+/* A variant record (json, as aft_augment made it) with its augmented text
+ * (the context, or the last user turn's content) replaced by text: for a
+ * variant a person edited. Caller frees; NULL with err set when json is not
+ * such a record, text is empty, or memory runs out. */
+char *aft_variant_with_text(const char *json, const char *text, aft_error *err);
+
+/* ---- the dataset pass in steps --------------------------------------------- */
+
+/* aft_augment in steps, for a caller that shows progress, can stop, and
+ * lets another thread do the slow part: first the sources are read (in as
+ * many calls as the caller likes), then the variants are made a few
+ * records at a time without touching the sources, so the datasets may
+ * change (or be freed) once reading is done. The same inputs give the same
+ * variants as aft_augment. opts and what it points to (lexicon,
+ * translators, only, records) must outlive the pass. */
+typedef struct aft_augment_pass aft_augment_pass;
+
+/* Checks opts and starts a pass over sources[0..n); res is initialised and
+ * gets the counts. NULL with err set for bad options. */
+aft_augment_pass *aft_augment_pass_new(const aft_augment_source *sources, size_t n,
+                                       const aft_augment_opts *opts, aft_augment_result *res,
+                                       aft_error *err);
+/* Reads up to budget more records: 1 when every record has been read (the
+ * sources are not used again), 0 when more remain, -1 with err set. */
+int aft_augment_pass_read(aft_augment_pass *p, size_t budget, aft_augment_result *res,
+                          aft_error *err);
+/* Records to augment (all known once reading is done), and those done. */
+size_t aft_augment_pass_total(const aft_augment_pass *p);
+size_t aft_augment_pass_done(const aft_augment_pass *p);
+/* Makes the variants of up to max more records, back-translated as one
+ * batch: 1 when every record is done, 0 when more remain, -1 with err set
+ * (the variants kept so far stay in res). */
+int aft_augment_pass_make(aft_augment_pass *p, size_t max, aft_augment_result *res,
+                          aft_error *err);
+void aft_augment_pass_free(aft_augment_pass *p);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agentft/augment.h"
+#include "agentft/augment_config.h"
 #include "agentft/fileio.h"
 #include "cli.h"
 
@@ -14,9 +14,7 @@ typedef struct aug_cli {
     aft_dataset *ds[3];
     aft_augment_source src[3];
     int n;
-    aft_wordnet *wn;
-    aft_synonyms *user;
-    aft_translator *there, *back;
+    aft_augment_kit kit;
     char **only;
     size_t n_only;
 } aug_cli;
@@ -25,10 +23,7 @@ static void aug_cli_free(aug_cli *c)
 {
     for (int i = 0; i < c->n; i++)
         aft_dataset_free(c->ds[i]);
-    aft_wordnet_free(c->wn);
-    aft_synonyms_free(c->user);
-    aft_translator_free(c->there);
-    aft_translator_free(c->back);
+    aft_augment_kit_close(&c->kit);
     for (size_t i = 0; i < c->n_only; i++)
         free(c->only[i]);
     free(c->only);
@@ -55,8 +50,6 @@ static int split_only(aug_cli *c, const char *list)
 static int read_options(aug_cli *c, const char *methods, const char *per, const char *seed,
                         const char *only, aft_augment_opts *o)
 {
-    static const aft_key rate_keys[AFT_OP_COUNT] = {AFT_K_AUG_SYNONYM_RATE, AFT_K_AUG_INSERT_RATE,
-                                                    AFT_K_AUG_SWAP_RATE, AFT_K_AUG_DELETE_RATE};
     aft_error err = {0};
     const char *m = methods ? methods : aft_config_string(c->cfg, AFT_K_AUG_METHODS);
     if (aft_augment_parse_methods(m, &o->methods, &err) < 0) {
@@ -64,8 +57,8 @@ static int read_options(aug_cli *c, const char *methods, const char *per, const 
                 err.msg);
         return methods ? -1 : -2;
     }
+    aft_augment_opts_from_config(c->cfg, o);
     unsigned long long v;
-    o->per_record = (size_t)aft_config_int(c->cfg, AFT_K_AUG_PER_RECORD);
     if (per) {
         if (cli_parse_u64("--per-record", per, &v) < 0)
             return -1;
@@ -75,104 +68,31 @@ static int read_options(aug_cli *c, const char *methods, const char *per, const 
         }
         o->per_record = (size_t)v;
     }
-    o->seed = (uint64_t)aft_config_int(c->cfg, AFT_K_SEED);
     if (seed) {
         if (cli_parse_u64("--seed", seed, &v) < 0)
             return -1;
         o->seed = v;
     }
-    for (int k = 0; k < AFT_OP_COUNT; k++)
-        o->rate[k] = aft_config_float(c->cfg, rate_keys[k]);
     if (only && split_only(c, only) < 0)
         return -1;
     o->only = (const char *const *)c->only;
     o->n_only = c->n_only;
-    o->pivot = aft_config_string(c->cfg, AFT_K_AUG_PIVOT);
-    o->language = aft_config_string(c->cfg, AFT_K_AUG_LANGUAGE);
     return 0;
 }
 
-/* WordNet (a warning when the default one is missing) and the user's synonyms. */
-static int open_lexicon(aug_cli *c, aft_augment_opts *o)
+/* WordNet (a warning when the default one is missing), the user's synonyms
+ * and the translators the methods need. */
+static int open_kit(aug_cli *c, aft_augment_opts *o)
 {
+    char warning[1024];
     aft_error err = {0};
-    const char *user = aft_config_string(c->cfg, AFT_K_AUG_SYNONYMS);
-    if (user[0] && !(c->user = aft_synonyms_load(user, &err))) {
-        fprintf(stderr, "augment.synonyms: %s\n", err.msg);
+    if (aft_augment_kit_open(c->cfg, o, &c->kit, warning, sizeof warning, &err) < 0) {
+        fprintf(stderr, "agentft data augment: %s\n", err.msg);
         return -1;
     }
-    const char *dir = aft_config_string(c->cfg, AFT_K_AUG_WORDNET);
-    if (!(c->wn = aft_wordnet_open(dir[0] ? dir : NULL, &err))) {
-        if (dir[0]) {
-            fprintf(stderr, "augment.wordnet: %s\n", err.msg);
-            return -1;
-        }
-        fprintf(stderr, "agentft: warning: no WordNet in %s (apt-get install wordnet-base, or set "
-                        "augment.wordnet): %s; synonyms come only from augment.synonyms\n",
-                AFT_WORDNET_DIR, err.msg);
-    }
-    o->lex.wordnet = c->wn;
-    o->lex.user = c->user;
+    if (warning[0])
+        fprintf(stderr, "agentft: warning: %s\n", warning);
     return 0;
-}
-
-/* Starts the translator a key names; a relative program path with a '/' is
- * taken relative to the workspace's folder, like the workspace's paths. */
-static aft_translator *start_translator(const aug_cli *c, aft_key key)
-{
-    const aft_key_info *k = aft_schema_key(key);
-    const char *cmd = aft_config_string(c->cfg, key);
-    aft_error err = {0};
-    char **argv = NULL;
-    if (aft_argv_split(cmd, &argv, &err) < 0) {
-        fprintf(stderr, "augment.%s: %s\n", k->name, err.msg);
-        return NULL;
-    }
-    const char *ws = aft_config_path(c->cfg);
-    const char *slash = ws ? strrchr(ws, '/') : NULL;
-    if (slash && strchr(argv[0], '/') && argv[0][0] != '/') {
-        char *joined = malloc((size_t)(slash - ws) + strlen(argv[0]) + 2);
-        if (joined) {
-            sprintf(joined, "%.*s/%s", (int)(slash - ws), ws, argv[0]);
-            free(argv[0]);
-            argv[0] = joined;
-        }
-    }
-    aft_translator_opts topts = {(int)aft_config_int(c->cfg, AFT_K_AUG_TIMEOUT),
-                                 (size_t)aft_config_int(c->cfg, AFT_K_AUG_INFLIGHT)};
-    aft_translator *t = aft_translator_start(argv, &topts, &err);
-    if (!t)
-        fprintf(stderr, "augment.%s: %s\n", k->name, err.msg);
-    aft_argv_free(argv);
-    return t;
-}
-
-static int start_translators(aug_cli *c, aft_augment_opts *o)
-{
-    if (!aft_config_string(c->cfg, AFT_K_AUG_TRANSLATOR)[0]) {
-        fprintf(stderr, "agentft data augment: backtranslate needs augment.translator, the command "
-                        "of a translator (see examples/translator)\n");
-        return -1;
-    }
-    if (!(c->there = start_translator(c, AFT_K_AUG_TRANSLATOR)))
-        return -1;
-    if (aft_config_string(c->cfg, AFT_K_AUG_BACK_TRANSLATOR)[0] &&
-        !(c->back = start_translator(c, AFT_K_AUG_BACK_TRANSLATOR)))
-        return -1;
-    o->there = c->there;
-    o->back = c->back;
-    return 0;
-}
-
-/* Translators that misbehave after answering everything only get a warning. */
-static void finish_translators(aug_cli *c)
-{
-    aft_translator *ts[2] = {c->there, c->back};
-    for (int i = 0; i < 2; i++) {
-        aft_error err = {0};
-        if (ts[i] && aft_translator_finish(ts[i], &err) < 0)
-            fprintf(stderr, "agentft: warning: %s\n", err.msg);
-    }
 }
 
 /* Opens the dataset files; returns the index of the one variants go to. */
@@ -305,9 +225,7 @@ int cmd_data_augment(int argc, char **argv)
     int train = open_datasets(&c, refs, n);
     if (train < 0)
         goto done;
-    if ((o.methods & (AFT_AUG_SYNONYM | AFT_AUG_EDA)) && open_lexicon(&c, &o) < 0)
-        goto done;
-    if ((o.methods & AFT_AUG_BACKTRANSLATE) && start_translators(&c, &o) < 0)
+    if (open_kit(&c, &o) < 0)
         goto done;
     aft_augment_result res;
     aft_error err = {0};
@@ -315,7 +233,9 @@ int cmd_data_augment(int argc, char **argv)
         fprintf(stderr, "agentft data augment: %s\n", err.msg);
         goto done;
     }
-    finish_translators(&c);
+    /* Translators that misbehave after answering everything only get a warning. */
+    if (aft_augment_kit_finish(&c.kit, &err) < 0)
+        fprintf(stderr, "agentft: warning: %s\n", err.msg);
     print_summary(&res);
     if (res.sources == 0)
         fprintf(stderr, "agentft data augment: no training records to augment\n");

@@ -43,77 +43,10 @@ void aft_augment_result_free(aft_augment_result *res)
     for (size_t i = 0; i < res->count; i++) {
         free(res->items[i].text);
         free(res->items[i].json);
+        free(res->items[i].source_text);
     }
     free(res->items);
     memset(res, 0, sizeof *res);
-}
-
-/* ---- a set of strings (normalised texts, ids) ------------------------------ */
-
-typedef struct strset {
-    char **keys;
-    uint64_t *hashes;
-    size_t cap, n;
-} strset;
-
-static void strset_free(strset *s)
-{
-    for (size_t i = 0; i < s->cap; i++)
-        free(s->keys[i]);
-    free(s->keys);
-    free(s->hashes);
-}
-
-static size_t strset_slot(const strset *s, const char *key, uint64_t h)
-{
-    size_t i = (size_t)h & (s->cap - 1);
-    while (s->keys[i] && (s->hashes[i] != h || strcmp(s->keys[i], key) != 0))
-        i = (i + 1) & (s->cap - 1);
-    return i;
-}
-
-static int strset_has(const strset *s, const char *key)
-{
-    return s->cap && s->keys[strset_slot(s, key, aft_hash64(key, strlen(key)))] != NULL;
-}
-
-/* Adds key (taking it over): 1 added, 0 already there (key freed), -1 no memory. */
-static int strset_add(strset *s, char *key)
-{
-    if (!key)
-        return -1;
-    if ((s->n + 1) * 2 > s->cap) {
-        strset bigger = {0};
-        bigger.cap = s->cap ? s->cap * 2 : 1024;
-        bigger.keys = calloc(bigger.cap, sizeof *bigger.keys);
-        bigger.hashes = calloc(bigger.cap, sizeof *bigger.hashes);
-        if (!bigger.keys || !bigger.hashes) {
-            strset_free(&bigger);
-            free(key);
-            return -1;
-        }
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->keys[i])
-                continue;
-            size_t j = strset_slot(&bigger, s->keys[i], s->hashes[i]);
-            bigger.keys[j] = s->keys[i];
-            bigger.hashes[j] = s->hashes[i];
-        }
-        bigger.n = s->n;
-        free(s->keys);
-        free(s->hashes);
-        *s = bigger;
-    }
-    uint64_t h = aft_hash64(key, strlen(key));
-    size_t i = strset_slot(s, key, h);
-    if (s->keys[i]) {
-        free(key);
-        return 0;
-    }
-    s->keys[i] = key;
-    s->hashes[i] = h;
-    s->n++;
-    return 1;
 }
 
 /* ---- records ---------------------------------------------------------------- */
@@ -184,43 +117,107 @@ static cJSON *parse_record(const aft_augment_source *src, size_t rec, aft_error 
     return j;
 }
 
-/* One training record to augment. */
+static int set_item(cJSON *obj, const char *key, cJSON *value)
+{
+    if (!value)
+        return -1;
+    if (cJSON_GetObjectItemCaseSensitive(obj, key))
+        return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, value) ? 0 : -1;
+    return cJSON_AddItemToObject(obj, key, value) ? 0 : -1;
+}
+
+char *aft_variant_with_text(const char *json, const char *text, aft_error *err)
+{
+    if (!text[0]) {
+        aft_error_set(err, "the text is empty");
+        return NULL;
+    }
+    cJSON *rec = cJSON_Parse(json);
+    const char *key;
+    cJSON *holder = rec ? target_holder(rec, &key) : NULL;
+    char *printed = NULL, *out = NULL;
+    if (!holder)
+        aft_error_set(err, "not a record with a context text or a user turn");
+    else if (set_item(holder, key, cJSON_CreateString(text)) < 0 ||
+             !(printed = cJSON_PrintUnformatted(rec)) || !(out = strdup(printed)))
+        aft_error_set(err, "out of memory");
+    cJSON_free(printed);
+    cJSON_Delete(rec);
+    return out;
+}
+
+/* One training record to augment; it keeps a copy of the record, so that
+ * making its variants does not read the dataset again. */
 typedef struct job {
     size_t set, rec;
+    char *line;      /* the record as read */
     char *text;      /* the text to augment */
     char *bt;        /* its back-translation, when a slot asks for one */
     int want_bt;
 } job;
 
-/* Everything one aft_augment call works with. */
-typedef struct run {
+/* Everything a pass works with. */
+struct aft_augment_pass {
     const aft_augment_opts *o;
     const aft_augment_source *src;
     size_t nsrc;
-    strset existing, variants, ids;
+    size_t read_set, read_rec;      /* the next record to read */
+    unsigned char *picked;          /* opts->records as one bit per record of sources[0] */
+    aft_strset existing, variants, ids;
     job *jobs;
-    size_t njobs, cap;
+    size_t njobs, cap, ndone;
     int kinds[3];              /* AFT_AUG_* in slot rotation order */
     size_t nkinds;
     aft_aug_op eda_ops[3];     /* the EDA operations with a rate above 0 */
     size_t neda;
     unsigned char *only_seen;  /* per `only` action: a training record has it */
-} run;
+};
 
-static void run_free(run *r)
+/* Inside this file a pass is called a run. */
+typedef struct aft_augment_pass run;
+
+void aft_augment_pass_free(run *r)
 {
-    strset_free(&r->existing);
-    strset_free(&r->variants);
-    strset_free(&r->ids);
+    if (!r)
+        return;
+    aft_strset_free(&r->existing);
+    aft_strset_free(&r->variants);
+    aft_strset_free(&r->ids);
     for (size_t i = 0; i < r->njobs; i++) {
+        free(r->jobs[i].line);
         free(r->jobs[i].text);
         free(r->jobs[i].bt);
     }
     free(r->jobs);
     free(r->only_seen);
+    free(r->picked);
+    free(r);
 }
 
 /* ---- planning ------------------------------------------------------------------ */
+
+/* opts->records as a bit per record of the first source. */
+static int pick_records(run *r, aft_error *err)
+{
+    if (!r->o->records)
+        return 0;
+    size_t count = r->nsrc ? aft_dataset_count(r->src[0].ds) : 0;
+    if (!(r->picked = calloc(count / 8 + 1, 1)))
+        return aft_error_set(err, "out of memory");
+    for (size_t k = 0; k < r->o->n_records; k++) {
+        size_t i = r->o->records[k];
+        if (i >= count)
+            return aft_error_set(err, "record %zu is past the end of %s (%zu records)", i + 1,
+                                 r->nsrc ? aft_dataset_path(r->src[0].ds) : "the sources", count);
+        r->picked[i / 8] |= (unsigned char)(1u << (i % 8));
+    }
+    return 0;
+}
+
+static int is_picked(const run *r, size_t set, size_t i)
+{
+    return !r->picked || (set == 0 && (r->picked[i / 8] >> (i % 8) & 1));
+}
 
 static int plan(run *r, aft_error *err)
 {
@@ -250,7 +247,7 @@ static int plan(run *r, aft_error *err)
         return aft_error_set(err, "no augmentation method given (synonym, eda, backtranslate)");
     if (o->n_only && !(r->only_seen = calloc(o->n_only, 1)))
         return aft_error_set(err, "out of memory");
-    return 0;
+    return pick_records(r, err);
 }
 
 /* The method of variant k of record rec: methods take turns, shifted by the
@@ -281,7 +278,7 @@ static int wanted_action(run *r, const char *action)
     return 0;
 }
 
-static int add_job(run *r, size_t set, size_t rec, const char *text)
+static int add_job(run *r, size_t set, size_t rec, const char *text, const cJSON *record)
 {
     if (r->njobs == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 256;
@@ -293,8 +290,15 @@ static int add_job(run *r, size_t set, size_t rec, const char *text)
     }
     job *j = &r->jobs[r->njobs];
     memset(j, 0, sizeof *j);
-    if (!(j->text = strdup(text)))
+    char *line = cJSON_PrintUnformatted(record);
+    j->line = line ? strdup(line) : NULL; /* freed with free() like the rest */
+    cJSON_free(line);
+    j->text = strdup(text);
+    if (!j->line || !j->text) {
+        free(j->line);
+        free(j->text);
         return -1;
+    }
     for (size_t k = 0; k < r->o->per_record; k++)
         j->want_bt |= slot_kind(r, rec, k) == AFT_AUG_BACKTRANSLATE;
     j->set = set;
@@ -303,10 +307,13 @@ static int add_job(run *r, size_t set, size_t rec, const char *text)
     return 0;
 }
 
-/* Sorts one record into the counts, and into the jobs if it is a source. */
+/* Sorts one record into the counts, and into the jobs if it is a source.
+ * Records the caller did not pick are not counted at all. */
 static int scan_record(run *r, size_t s, size_t i, cJSON *rec, aft_augment_result *res)
 {
     const aft_dataset *ds = r->src[s].ds;
+    if (!is_picked(r, s, i))
+        return 0;
     aft_split split = aft_dataset_split(ds, i);
     if (split == AFT_SPLIT_NONE)
         split = r->src[s].implied;
@@ -334,24 +341,27 @@ static int scan_record(run *r, size_t s, size_t i, cJSON *rec, aft_augment_resul
         return 0;
     }
     res->sources++;
-    return add_job(r, s, i, text->valuestring);
+    return add_job(r, s, i, text->valuestring, rec);
 }
 
-/* Reads every record of every file: normal forms and ids of all, jobs for
- * the training ones. */
-static int scan(run *r, aft_augment_result *res, aft_error *err)
+/* Reads the next budget records of the files: normal forms and ids of all,
+ * jobs for the training ones. 1 once every record is read. */
+static int scan(run *r, size_t budget, aft_augment_result *res, aft_error *err)
 {
-    for (size_t s = 0; s < r->nsrc; s++) {
-        for (size_t i = 0; i < aft_dataset_count(r->src[s].ds); i++) {
-            cJSON *rec = parse_record(&r->src[s], i, err);
+    for (; r->read_set < r->nsrc; r->read_set++, r->read_rec = 0) {
+        const aft_augment_source *src = &r->src[r->read_set];
+        for (; r->read_rec < aft_dataset_count(src->ds); r->read_rec++) {
+            if (budget-- == 0)
+                return 0;
+            cJSON *rec = parse_record(src, r->read_rec, err);
             if (!rec)
                 return -1;
             const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
-            int rc = strset_add(&r->existing, context_norm(cJSON_GetObjectItemCaseSensitive(rec, "context")));
+            int rc = aft_strset_add(&r->existing, context_norm(cJSON_GetObjectItemCaseSensitive(rec, "context")));
             if (rc >= 0 && cJSON_IsString(id))
-                rc = strset_add(&r->ids, strdup(id->valuestring));
+                rc = aft_strset_add(&r->ids, strdup(id->valuestring));
             if (rc >= 0)
-                rc = scan_record(r, s, i, rec, res);
+                rc = scan_record(r, r->read_set, r->read_rec, rec, res);
             cJSON_Delete(rec);
             if (rc < 0)
                 return aft_error_set(err, "out of memory");
@@ -360,17 +370,18 @@ static int scan(run *r, aft_augment_result *res, aft_error *err)
     for (size_t k = 0; k < r->o->n_only; k++)
         if (!r->only_seen[k])
             return aft_error_set(err, "no training record has the action '%s'", r->o->only[k]);
-    return 0;
+    return 1;
 }
 
-/* Sends every text that a back-translation slot needs there and back. */
-static int backtranslate(run *r, aft_error *err)
+/* Sends every text that a back-translation slot of jobs[from..to) needs
+ * there and back. */
+static int backtranslate(run *r, size_t from, size_t to, aft_error *err)
 {
     size_t n = 0;
-    const char **texts = malloc((r->njobs + 1) * sizeof *texts);
-    char **mid = calloc(r->njobs + 1, sizeof *mid), **back = calloc(r->njobs + 1, sizeof *back);
+    const char **texts = malloc((to - from + 1) * sizeof *texts);
+    char **mid = calloc(to - from + 1, sizeof *mid), **back = calloc(to - from + 1, sizeof *back);
     int rc = texts && mid && back ? 0 : aft_error_set(err, "out of memory");
-    for (size_t i = 0; rc == 0 && i < r->njobs; i++)
+    for (size_t i = from; rc == 0 && i < to; i++)
         if (r->jobs[i].want_bt)
             texts[n++] = r->jobs[i].text;
     aft_translator *home = r->o->back ? r->o->back : r->o->there;
@@ -378,7 +389,7 @@ static int backtranslate(run *r, aft_error *err)
         rc = aft_translator_translate(r->o->there, texts, n, r->o->pivot, mid, err);
     if (rc == 0 && n > 0)
         rc = aft_translator_translate(home, (const char *const *)mid, n, r->o->language, back, err);
-    for (size_t i = 0, k = 0; rc == 0 && i < r->njobs; i++)
+    for (size_t i = from, k = 0; rc == 0 && i < to; i++)
         if (r->jobs[i].want_bt)
             r->jobs[i].bt = back[k++];
     for (size_t k = 0; mid && k < n; k++)
@@ -409,19 +420,10 @@ static char *new_id(run *r, const cJSON *id)
         if (!(cand = malloc(strlen(base) + 16)))
             return NULL;
         sprintf(cand, "%s-aug%u", base, n);
-        if (!strset_has(&r->ids, cand))
+        if (!aft_strset_has(&r->ids, cand))
             break;
     }
-    return strset_add(&r->ids, strdup(cand)) < 0 ? (free(cand), NULL) : cand;
-}
-
-static int set_item(cJSON *obj, const char *key, cJSON *value)
-{
-    if (!value)
-        return -1;
-    if (cJSON_GetObjectItemCaseSensitive(obj, key))
-        return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, value) ? 0 : -1;
-    return cJSON_AddItemToObject(obj, key, value) ? 0 : -1;
+    return aft_strset_add(&r->ids, strdup(cand)) < 0 ? (free(cand), NULL) : cand;
 }
 
 /* Gives the variant its id, split and "augmented" note. */
@@ -458,15 +460,20 @@ static int mark_variant(run *r, cJSON *rec, size_t rec_index, aft_variant_method
 static int push_variant(aft_augment_result *res, const job *j, aft_variant_method m, char *text,
                         char *json)
 {
+    char *source_text = strdup(j->text);
+    if (!source_text)
+        return -1;
     if (res->count == res->cap) {
         size_t cap = res->cap ? res->cap * 2 : 256;
         aft_variant *v = realloc(res->items, cap * sizeof *v);
-        if (!v)
+        if (!v) {
+            free(source_text);
             return -1;
+        }
         res->items = v;
         res->cap = cap;
     }
-    res->items[res->count++] = (aft_variant){j->set, j->rec, m, text, json};
+    res->items[res->count++] = (aft_variant){j->set, j->rec, m, text, json, source_text};
     res->made[m]++;
     return 0;
 }
@@ -476,12 +483,12 @@ static int push_variant(aft_augment_result *res, const job *j, aft_variant_metho
 static int keep_variant(run *r, const job *j, aft_variant_method m, char *text,
                         aft_augment_result *res, aft_error *err)
 {
-    cJSON *rec = parse_record(&r->src[j->set], j->rec, err);
+    cJSON *rec = cJSON_Parse(j->line);
     const char *key;
     cJSON *holder = rec ? target_holder(rec, &key) : NULL;
     int rc = -1;
     if (!holder || set_item(holder, key, cJSON_CreateString(text)) < 0) {
-        rc = rec ? aft_error_set(err, "out of memory") : -1;
+        rc = aft_error_set(err, "out of memory");
         goto done;
     }
     char *norm = context_norm(cJSON_GetObjectItemCaseSensitive(rec, "context"));
@@ -489,9 +496,9 @@ static int keep_variant(run *r, const job *j, aft_variant_method m, char *text,
         rc = aft_error_set(err, "out of memory");
     } else if (!norm[0]) {
         free(norm), res->unchanged[m]++, rc = 0;
-    } else if (strset_has(&r->existing, norm)) {
+    } else if (aft_strset_has(&r->existing, norm)) {
         free(norm), res->dup_existing[m]++, rc = 0;
-    } else if ((rc = strset_add(&r->variants, norm)) <= 0) {
+    } else if ((rc = aft_strset_add(&r->variants, norm)) <= 0) {
         rc = rc < 0 ? aft_error_set(err, "out of memory") : (res->dup_variant[m]++, 0);
     } else {
         char *json = mark_variant(r, rec, j->rec, m) == 0 ? cJSON_PrintUnformatted(rec) : NULL;
@@ -540,24 +547,65 @@ static int make_variants(run *r, const job *j, aft_augment_result *res, aft_erro
     return 0;
 }
 
+/* ---- the pass ------------------------------------------------------------------ */
+
+run *aft_augment_pass_new(const aft_augment_source *sources, size_t n, const aft_augment_opts *opts,
+                          aft_augment_result *res, aft_error *err)
+{
+    memset(res, 0, sizeof *res);
+    run *r = calloc(1, sizeof *r);
+    if (!r) {
+        aft_error_set(err, "out of memory");
+        return NULL;
+    }
+    r->o = opts;
+    r->src = sources;
+    r->nsrc = n;
+    if (plan(r, err) < 0) {
+        aft_augment_pass_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+int aft_augment_pass_read(run *r, size_t budget, aft_augment_result *res, aft_error *err)
+{
+    return scan(r, budget, res, err);
+}
+
+size_t aft_augment_pass_total(const run *r)
+{
+    return r->njobs;
+}
+
+size_t aft_augment_pass_done(const run *r)
+{
+    return r->ndone;
+}
+
+int aft_augment_pass_make(run *r, size_t max, aft_augment_result *res, aft_error *err)
+{
+    size_t to = r->njobs - r->ndone < max ? r->njobs : r->ndone + max;
+    if ((r->o->methods & AFT_AUG_BACKTRANSLATE) && to > r->ndone &&
+        backtranslate(r, r->ndone, to, err) < 0)
+        return -1;
+    for (; r->ndone < to; r->ndone++)
+        if (make_variants(r, &r->jobs[r->ndone], res, err) < 0)
+            return -1;
+    return r->ndone == r->njobs;
+}
+
 int aft_augment(const aft_augment_source *sources, size_t n, const aft_augment_opts *opts,
                 aft_augment_result *res, aft_error *err)
 {
-    memset(res, 0, sizeof *res);
-    run r;
-    memset(&r, 0, sizeof r);
-    r.o = opts;
-    r.src = sources;
-    r.nsrc = n;
-    int rc = plan(&r, err);
-    if (rc == 0)
-        rc = scan(&r, res, err);
-    if (rc == 0 && (opts->methods & AFT_AUG_BACKTRANSLATE))
-        rc = backtranslate(&r, err);
-    for (size_t i = 0; rc == 0 && i < r.njobs; i++)
-        rc = make_variants(&r, &r.jobs[i], res, err);
-    run_free(&r);
+    run *r = aft_augment_pass_new(sources, n, opts, res, err);
+    if (!r)
+        return -1;
+    int rc = aft_augment_pass_read(r, SIZE_MAX, res, err);
+    if (rc > 0)
+        rc = aft_augment_pass_make(r, SIZE_MAX, res, err);
+    aft_augment_pass_free(r);
     if (rc < 0)
         aft_augment_result_free(res);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }

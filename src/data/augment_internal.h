@@ -64,4 +64,17 @@ int aft_aug_find_candidates(const aft_lexicon *lex, const char *text, aft_aug_ca
                             aft_error *err);
 void aft_aug_cands_free(aft_aug_cands *c);
 
+/* A set of strings (augment_strset.c); zero-initialised is empty. */
+typedef struct aft_strset {
+    char **keys;
+    uint64_t *hashes;
+    size_t cap, n;
+} aft_strset;
+
+void aft_strset_free(aft_strset *s);
+int aft_strset_has(const aft_strset *s, const char *key);
+/* Adds key (taking it over): 1 added, 0 already there (key freed), -1 no
+ * memory (key freed; NULL counts as no memory). */
+int aft_strset_add(aft_strset *s, char *key);
+
 #endif

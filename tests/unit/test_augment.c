@@ -448,6 +448,80 @@ static void test_dataset_only_and_no_split(void **state)
     aft_dataset_free(test);
 }
 
+/* The pass in steps gives what aft_augment gives; once read, the sources
+ * may go; a subset of records limits the sources, not the duplicate check;
+ * an edited variant keeps everything but its text. */
+static void test_pass_in_steps(void **state)
+{
+    (void)state;
+    aft_dataset *train = write_and_open("train3.jsonl", train_jsonl);
+    aft_dataset *test = write_and_open("test3.jsonl", test_jsonl);
+    aft_synonyms *us = tsv("car\tbus\n");
+    aft_augment_result whole;
+    run_pass(train, test, us, NULL, 0, &whole);
+
+    aft_augment_source src[2] = {{train, AFT_SPLIT_TRAIN}, {test, AFT_SPLIT_TEST}};
+    aft_augment_opts o = {.methods = AFT_AUG_SYNONYM, .per_record = 1, .rate = {1.0, 0, 0, 0},
+                          .seed = 5, .lex = {NULL, us}};
+    aft_augment_result res;
+    aft_error err = {0};
+    aft_augment_pass *p = aft_augment_pass_new(src, 2, &o, &res, &err);
+    assert_non_null(p);
+    int rc, reads = 0;
+    while ((rc = aft_augment_pass_read(p, 2, &res, &err)) == 0)
+        reads++;
+    assert_int_equal(rc, 1);
+    assert_int_equal(reads, 5); /* 11 records, 2 at a time */
+    aft_dataset_free(test);     /* not read again */
+    assert_int_equal(aft_augment_pass_total(p), whole.sources);
+    while ((rc = aft_augment_pass_make(p, 1, &res, &err)) == 0)
+        ;
+    assert_int_equal(rc, 1);
+    assert_int_equal(aft_augment_pass_done(p), whole.sources);
+    aft_augment_pass_free(p);
+    assert_int_equal(res.count, whole.count);
+    for (size_t i = 0; i < res.count; i++)
+        assert_string_equal(res.items[i].json, whole.items[i].json);
+    assert_string_equal(res.items[0].source_text, "book a car");
+    aft_augment_result_free(&res);
+
+    /* only t3 (a dialogue), t4 (valid) and t9, whose variant equals test s1 */
+    const size_t picked[] = {2, 3, 8};
+    o.records = picked, o.n_records = 3;
+    test = write_and_open("test3.jsonl", test_jsonl);
+    src[1].ds = test;
+    assert_int_equal(aft_augment(src, 2, &o, &res, &err), 0);
+    assert_int_equal(res.sources, 2);
+    assert_int_equal(res.not_train, 1);
+    assert_int_equal(res.dup_existing[AFT_VM_SYNONYM], 1);
+    assert_int_equal(res.count, 1);
+    assert_string_equal(res.items[0].source_text, "a red car");
+    assert_string_equal(res.items[0].text, "a red bus");
+
+    char *edited = aft_variant_with_text(res.items[0].json, "a red coach", &err);
+    assert_non_null(edited);
+    cJSON *j = cJSON_Parse(edited);
+    const cJSON *ctx = cJSON_GetObjectItem(j, "context");
+    assert_string_equal(str_of(cJSON_GetArrayItem(ctx, 2), "content"), "a red coach");
+    assert_string_equal(str_of(cJSON_GetArrayItem(ctx, 0), "content"), "rent a car");
+    assert_string_equal(str_of(j, "id"), "t3-aug1");
+    assert_string_equal(str_of(cJSON_GetObjectItem(j, "augmented"), "source_id"), "t3");
+    cJSON_Delete(j);
+    free(edited);
+    assert_null(aft_variant_with_text(res.items[0].json, "", &err));
+    assert_non_null(strstr(err.msg, "empty"));
+    aft_augment_result_free(&res);
+
+    const size_t past[] = {99};
+    o.records = past, o.n_records = 1;
+    assert_int_equal(aft_augment(src, 2, &o, &res, &err), -1);
+    assert_non_null(strstr(err.msg, "record 100 is past the end"));
+    aft_augment_result_free(&whole);
+    aft_synonyms_free(us);
+    aft_dataset_free(train);
+    aft_dataset_free(test);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_dataset_pass),
         cmocka_unit_test(test_dataset_only_and_no_split),
+        cmocka_unit_test(test_pass_in_steps),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
