@@ -204,8 +204,8 @@ static void slices(md_buf *b, const cJSON *r)
     slice_table(b, md_jlist(s, "length"), "By context length (tokens)", "tokens", 1);
     const cJSON *tr = md_jsection(s, "truncation");
     if (tr && md_jstr(tr, "note"))
-        md_printf(b, "%s %s of these contexts were cut.\n\n", md_jstr(tr, "note"),
-                  md_count(md_jnum(tr, "cut")).s);
+        md_printf(b, "%s Here %s of %s contexts were cut.\n\n", md_jstr(tr, "note"),
+                  md_count(md_jnum(tr, "cut")).s, md_count(md_jnum(r, "examples")).s);
     slice_table(b, md_jlist(s, "split"), "By split", "split", 0);
 }
 
