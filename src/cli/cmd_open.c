@@ -1,9 +1,11 @@
-/* `agentft open WS`: the workbench (src/tui), and `agentft` alone, which
- * opens the bundled example when it runs in a terminal. */
+/* `agentft open WS`: the workbench (src/tui); `agentft watch RUN`, the same on
+ * a run directory; and `agentft` alone, which opens the bundled example when
+ * it runs in a terminal. */
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../tui/tui.h"
@@ -36,6 +38,34 @@ int cmd_open(int argc, char **argv)
     if (!cfg)
         return CLI_FAIL;
     tui_opts o = {.ws_path = ws, .cfg = cfg, .run = run, .theme = theme, .mouse = mouse};
+    int rc = tui_run(&o);
+    aft_config_free(cfg);
+    return rc;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+    const char *theme = NULL;
+    int mouse = 0;
+    const cli_opt opts[] = {{"--theme", 1, &theme, NULL},
+                            {"--mouse", 0, NULL, &mouse},
+                            {NULL, 0, NULL, NULL}};
+    cli_args args;
+    int status;
+    if (!cli_begin("watch", argc, argv, opts, 1, "one run directory (RUN)", &args, &status))
+        return status;
+    const char *run = args.positional[0];
+    char path[4200];
+    struct stat st;
+    if (snprintf(path, sizeof path, "%s/config.yaml", run) >= (int)sizeof path ||
+        stat(path, &st) < 0) {
+        fprintf(stderr, "agentft watch: %s: not a run directory (no config.yaml)\n", run);
+        return CLI_FAIL;
+    }
+    aft_config *cfg = cli_load_workspace(path, &args);
+    if (!cfg)
+        return CLI_FAIL;
+    tui_opts o = {.ws_path = path, .cfg = cfg, .run = run, .theme = theme, .mouse = mouse};
     int rc = tui_run(&o);
     aft_config_free(cfg);
     return rc;

@@ -25,6 +25,17 @@ const cli_command cli_commands[] = {
      "  --mouse         start with the mouse on (m toggles it)\n"
      "  --keys-man      print the key table as man-page source (for agentft(1))\n",
      cmd_open},
+    {"watch", "RUN [--theme NAME] [--mouse]",
+     "open the workbench on a run directory: charts, report and log, live or finished",
+     "Opens the workbench on a run written by another process (agentft train, a\n"
+     "run left training after its workbench lost its terminal, or an MPI run),\n"
+     "live or finished, from any terminal or SSH session: it follows\n"
+     "RUN/metrics.jsonl, and while the run is live the run keys (F6 pause/resume,\n"
+     "F7 stop, F8 checkpoint, F9 evaluate) and live hyperparameters in the form go\n"
+     "to it through RUN/control.sock. The dataset is the run's (RUN/config.yaml).\n"
+     "  --theme NAME    a theme in themes/ or a YAML file\n"
+     "  --mouse         start with the mouse on (m toggles it)\n",
+     cmd_watch},
     {"data check", "FILE|WS [--strict] [--set KEY=VALUE]...",
      "check dataset files and list every bad line as FILE:LINE:COLUMN",
      "Reads each dataset file (a JSONL file, or the files a workspace names) and\n"

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "agentft/trainer.h"
 #include "runsrc.h"
 
@@ -58,8 +60,64 @@ int live_start(tui_app *app)
     return 0;
 }
 
+/* A run of another process (headless, or watched) that has a control
+ * socket: the last pause/resume event says whether it is paused. */
+static int other_live(const tui_app *app)
+{
+    return !live_running(app) && app->run && !app->run->trainer && runsrc_live(app->run);
+}
+
+/* Sends a request to the other process's run; 0 when it accepted it. */
+static int other_request(tui_app *app, cJSON *req)
+{
+    char *line = cJSON_PrintUnformatted(req);
+    cJSON_Delete(req);
+    char reply[1024];
+    aft_error err = {0};
+    if (!line) {
+        app_message(app, ROLE_ERROR, "out of memory");
+        return -1;
+    }
+    /* The server answers from its own thread, at once: a short wait keeps keys responsive. */
+    int rc = runsrc_request(app->run, line, reply, sizeof reply, 500, &err);
+    free(line);
+    if (rc < 0) {
+        app_message(app, ROLE_ERROR, "%s", err.msg);
+        return -1;
+    }
+    cJSON *r = cJSON_Parse(reply);
+    int ok = r && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "ok"));
+    if (!ok) {
+        const cJSON *e = r ? cJSON_GetObjectItemCaseSensitive(r, "error") : NULL;
+        app_message(app, ROLE_ERROR, "the run refused: %s",
+                    cJSON_IsString(e) ? e->valuestring : reply);
+    }
+    cJSON_Delete(r);
+    return ok ? 0 : -1;
+}
+
+static const char *const cmd_done[] = {"pausing", "resuming", "stopping (with a checkpoint)",
+                                       "checkpoint requested", "evaluation requested"};
+
+static void other_command(tui_app *app, aft_cmd_kind kind)
+{
+    static const char *const names[] = {"pause", "resume", "stop", "checkpoint", "eval"};
+    if (kind == AFT_CMD_PAUSE && runsrc_paused(app->run))
+        kind = AFT_CMD_RESUME;
+    if ((unsigned)kind >= sizeof names / sizeof names[0])
+        return;
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "cmd", names[kind]);
+    if (other_request(app, req) == 0)
+        app_message(app, ROLE_OK, "%s (run %s)", cmd_done[kind], app->run->name);
+}
+
 void live_command(tui_app *app, aft_cmd_kind kind)
 {
+    if (other_live(app)) {
+        other_command(app, kind);
+        return;
+    }
     if (!live_running(app)) {
         app_message(app, ROLE_WARNING, "no run of this workbench is going (F5 starts one)");
         return;
@@ -70,16 +128,24 @@ void live_command(tui_app *app, aft_cmd_kind kind)
         kind = AFT_CMD_RESUME;
     aft_cmd cmd = {.kind = kind};
     aft_error err = {0};
-    static const char *const done[] = {"pausing", "resuming", "stopping (with a checkpoint)",
-                                       "checkpoint requested", "evaluation requested"};
     if (aft_trainer_command(app->trainer, &cmd, &err) < 0)
         app_message(app, ROLE_ERROR, "%s", err.msg);
-    else if ((unsigned)kind < sizeof done / sizeof done[0])
-        app_message(app, ROLE_OK, "%s", done[kind]);
+    else if ((unsigned)kind < sizeof cmd_done / sizeof cmd_done[0])
+        app_message(app, ROLE_OK, "%s", cmd_done[kind]);
 }
 
 int live_set(tui_app *app, const aft_key_info *k, const char *value)
 {
+    if (other_live(app)) {
+        cJSON *req = cJSON_CreateObject();
+        cJSON_AddStringToObject(req, "cmd", "set");
+        cJSON_AddStringToObject(req, "key", k->name);
+        cJSON_AddStringToObject(req, "value", value);
+        if (other_request(app, req) < 0)
+            return -1;
+        app_message(app, ROLE_OK, "%s = %s: sent to run %s", k->name, value, app->run->name);
+        return 1;
+    }
     if (!live_running(app))
         return 0;
     aft_cmd cmd = {.kind = AFT_CMD_SET};

@@ -388,6 +388,17 @@ int runsrc_poll(runsrc *rs)
     return rs->gen != gen0;
 }
 
+int runsrc_paused(const runsrc *rs)
+{
+    for (size_t i = rs->n_events; i-- > 0;) {
+        if (strcmp(rs->events[i].kind, "pause") == 0)
+            return 1;
+        if (strcmp(rs->events[i].kind, "resume") == 0)
+            return 0;
+    }
+    return 0;
+}
+
 int runsrc_live(const runsrc *rs)
 {
     if (rs && rs->trainer) {

@@ -59,6 +59,8 @@ int runsrc_poll(runsrc *rs);
 /* Whether the run is live: this process's trainer not yet finished, or a
  * run with a control socket (RUN/control.sock). */
 int runsrc_live(const runsrc *rs);
+/* The run's last pause/resume event was a pause. */
+int runsrc_paused(const runsrc *rs);
 /* Sends one control request to the live run (waits at most timeout_ms). */
 int runsrc_request(const runsrc *rs, const char *json, char *reply, size_t size, int timeout_ms,
                    aft_error *err);
