@@ -136,7 +136,10 @@ void app_focus(tui_app *app, pane_id id)
     if (p->ops->focus)
         p->ops->focus(p, 1);
     p->dirty = 1;
-    /* In tab mode (or zoomed) another pane now fills the screen. */
-    if (app->lay.mode == LAYOUT_TABS || app->zoom)
+    /* In tab mode (or zoomed) another pane now fills the screen; in split
+     * mode it may come to the front of a place it shares. */
+    unsigned front = layout_front(app->front, id);
+    if (app->lay.mode == LAYOUT_TABS || app->zoom || front != app->front)
         app->relayout = 1;
+    app->front = front;
 }

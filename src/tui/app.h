@@ -35,6 +35,7 @@ typedef struct tui_app {
     pane *panes[P_COUNT];
     pane_id focus;
     int zoom;
+    unsigned front;              /* panes in front of the places they share (layout_front) */
     layout lay;
     struct runsrc *run;
     struct aft_trainer *trainer; /* a run started from the workbench, or NULL */

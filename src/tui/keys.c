@@ -27,6 +27,7 @@ static const key_binding table[] = {
     {'3', KS_GLOBAL, ACT_PANE_3, NULL, "go to the hyperparameters"},
     {'4', KS_GLOBAL, ACT_PANE_4, NULL, "go to the charts"},
     {'5', KS_GLOBAL, ACT_PANE_5, NULL, "go to the log"},
+    {'6', KS_GLOBAL, ACT_PANE_6, NULL, "go to the evaluation report (in the charts' place)"},
     {'z', KS_GLOBAL, ACT_ZOOM, NULL, "zoom the pane to the whole screen, and back"},
     {TK_CTRL('l'), KS_GLOBAL, ACT_REDRAW, NULL, "redraw the screen"},
     {'m', KS_GLOBAL, ACT_MOUSE, NULL, "mouse on/off (off: the terminal selects text)"},
@@ -142,6 +143,19 @@ static const key_binding table[] = {
     {'k', KS_CHART, ACT_C_PREV, NULL, NULL},
     {K_ENTER, KS_CHART, ACT_C_MAXIMISE, NULL, "the chosen chart alone, and back"},
     {'R', KS_CHART, ACT_C_RELOAD, NULL, "read the run's metrics again"},
+
+    /* the evaluation report */
+    {TK_FN(KEY_RIGHT), KS_REPORT, ACT_R_NEXT, NULL, "next section"},
+    {'l', KS_REPORT, ACT_R_NEXT, NULL, NULL},
+    {TK_FN(KEY_LEFT), KS_REPORT, ACT_R_PREV, NULL, "previous section"},
+    {'h', KS_REPORT, ACT_R_PREV, NULL, NULL},
+    {K_ENTER, KS_REPORT, ACT_R_OPEN, NULL,
+     "open the example in the editor (on a confusion: its first example)"},
+    {'o', KS_REPORT, ACT_R_SORT, "Sort", "order the actions by F1, support or name"},
+    {'r', KS_REPORT, ACT_R_REVERSE, NULL, "reverse that order"},
+    {'E', KS_REPORT, ACT_R_EVALUATE, "Evaluate",
+     "evaluate the run in the background (writes RUN/report.json and report.md)"},
+    {'c', KS_REPORT, ACT_R_FILE, NULL, "show the run's next report file (compare-*.json)"},
 };
 
 const key_binding *keys_table(size_t *count)
@@ -216,7 +230,7 @@ const char *keys_scope_title(key_scope s)
 {
     static const char *const titles[KS_COUNT] = {
         "Everywhere", "Lists", "Dataset", "Annotation editor", "Editing text",
-        "Hyperparameters", "Charts"};
+        "Hyperparameters", "Charts", "Report"};
     return (unsigned)s < KS_COUNT ? titles[s] : "";
 }
 

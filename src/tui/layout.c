@@ -1,6 +1,7 @@
 /* The workbench's layout rules (see layout.h). Split mode: the dataset over
  * the editor on the left (where annotation happens), the charts over the
- * hyperparameters and the log on the right. */
+ * hyperparameters and the log on the right; the report takes the charts'
+ * place while it is in front. */
 #include "layout.h"
 
 #include <string.h>
@@ -30,7 +31,28 @@ static void split_rows(int y, int h, const int *weights, int n, int min, int *ys
     }
 }
 
-void layout_compute(int cols, int rows, pane_id shown, int zoom, layout *out)
+/* Panes sharing one place in split mode; the first is there by default. */
+static const pane_id shared[][2] = {{P_CHART, P_REPORT}};
+#define N_SHARED (sizeof shared / sizeof shared[0])
+
+unsigned layout_front(unsigned front, pane_id id)
+{
+    for (size_t g = 0; g < N_SHARED; g++)
+        if (shared[g][0] == id || shared[g][1] == id)
+            return (front & ~(1u << shared[g][0] | 1u << shared[g][1])) | 1u << id;
+    return front;
+}
+
+static void share_places(unsigned front, layout *out)
+{
+    for (size_t g = 0; g < N_SHARED; g++)
+        if (front & 1u << shared[g][1]) {
+            out->pane[shared[g][1]] = out->pane[shared[g][0]];
+            out->pane[shared[g][0]] = mk(0, 0, 0, 0);
+        }
+}
+
+void layout_compute(int cols, int rows, pane_id shown, int zoom, unsigned front, layout *out)
 {
     memset(out, 0, sizeof *out);
     out->sep_x = -1;
@@ -66,4 +88,5 @@ void layout_compute(int cols, int rows, pane_id shown, int zoom, layout *out)
     out->pane[P_CHART] = mk(ys[0], right_x, hs[0], right_w);
     out->pane[P_FORM] = mk(ys[1], right_x, hs[1], right_w);
     out->pane[P_LOG] = mk(ys[2], right_x, hs[2], right_w);
+    share_places(front, out);
 }

@@ -62,6 +62,7 @@ pane *pane_edit_new(struct tui_app *app);
 pane *pane_form_new(struct tui_app *app);
 pane *pane_chart_new(struct tui_app *app);
 pane *pane_log_new(struct tui_app *app);
+pane *pane_report_new(struct tui_app *app);
 
 /* Opens the editor's context field for editing (after adding a record). */
 void pane_edit_begin(pane *edit);

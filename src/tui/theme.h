@@ -43,7 +43,10 @@
     ROLE(GRAD_NORM, "grad_norm", "red", "default", "", "")                                 \
     ROLE(THROUGHPUT, "throughput", "green", "default", "", "")                             \
     ROLE(MARKER_SET, "marker_set", "yellow", "default", "", "dim")                         \
-    ROLE(MARKER_BEST, "marker_best", "green", "default", "bold", "bold")
+    ROLE(MARKER_BEST, "marker_best", "green", "default", "bold", "bold")                   \
+    ROLE(HEAT_LOW, "heat_low", "white", "blue", "", "underline")                           \
+    ROLE(HEAT_MID, "heat_mid", "white", "magenta", "", "reverse")                          \
+    ROLE(HEAT_HIGH, "heat_high", "white", "red", "bold", "reverse bold")
 
 typedef enum {
 #define TUI_ROLE_ENUM(id, name, fg, bg, attrs, mono) ROLE_##id,

@@ -42,7 +42,7 @@ static WINDOW *remake(WINDOW *old, rect r)
 void wb_relayout(wb *b)
 {
     tui_app *app = &b->app;
-    layout_compute(COLS, LINES, app->focus, app->zoom, &app->lay);
+    layout_compute(COLS, LINES, app->focus, app->zoom, app->front, &app->lay);
     for (int i = 0; i < P_COUNT; i++) {
         pane *p = app->panes[i];
         rect r = app->lay.pane[i];
@@ -218,6 +218,7 @@ static void global_key(wb *b, int code)
     case ACT_NEXT_PANE: next_pane(app, 1); break;
     case ACT_PREV_PANE: next_pane(app, -1); break;
     case ACT_PANE_1: case ACT_PANE_2: case ACT_PANE_3: case ACT_PANE_4: case ACT_PANE_5:
+    case ACT_PANE_6:
         app_focus(app, (pane_id)(a - ACT_PANE_1));
         break;
     case ACT_ZOOM:

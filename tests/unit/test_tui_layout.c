@@ -45,16 +45,16 @@ static void test_layout_modes(void **state)
 {
     (void)state;
     layout l;
-    layout_compute(59, 40, P_DATA, 0, &l);
+    layout_compute(59, 40, P_DATA, 0, 0, &l);
     assert_int_equal(l.mode, LAYOUT_TOO_SMALL);
-    layout_compute(120, 15, P_DATA, 0, &l);
+    layout_compute(120, 15, P_DATA, 0, 0, &l);
     assert_int_equal(l.mode, LAYOUT_TOO_SMALL);
-    layout_compute(60, 16, P_EDIT, 0, &l);
+    layout_compute(60, 16, P_EDIT, 0, 0, &l);
     assert_int_equal(l.mode, LAYOUT_TABS);
     for (int i = 0; i < P_COUNT; i++)
         assert_int_equal(l.pane[i].h > 0, i == P_EDIT);
     assert_int_equal(l.pane[P_EDIT].h, 16 - 3);
-    layout_compute(80, 24, P_CHART, 0, &l);
+    layout_compute(80, 24, P_CHART, 0, 0, &l);
     assert_int_equal(l.mode, LAYOUT_TABS);
     assert_int_equal(l.pane[P_CHART].w, 80);
 }
@@ -66,11 +66,15 @@ static void test_layout_split(void **state)
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         int cols = sizes[s][0], rows = sizes[s][1];
         layout l;
-        layout_compute(cols, rows, P_DATA, 0, &l);
+        layout_compute(cols, rows, P_DATA, 0, 0, &l);
         assert_int_equal(l.mode, LAYOUT_SPLIT);
         int area = 0;
         for (int i = 0; i < P_COUNT; i++) {
             rect r = l.pane[i];
+            /* the report waits behind the charts until it comes to the front */
+            assert_int_equal(r.h == 0, i == P_REPORT);
+            if (i == P_REPORT)
+                continue;
             assert_true(r.h >= 4);
             assert_true(r.x >= 0 && r.x + r.w <= cols);
             assert_true(r.y >= 1 && r.y + r.h <= rows - 2);
@@ -83,8 +87,15 @@ static void test_layout_split(void **state)
         assert_int_equal(l.keys.y, rows - 1);
         assert_int_equal(l.status.y, rows - 2);
     }
-    layout l;
-    layout_compute(200, 60, P_CHART, 1, &l); /* zoomed */
+    layout l, front;
+    unsigned f = layout_front(0, P_REPORT);
+    layout_compute(120, 40, P_LOG, 0, f, &front);
+    layout_compute(120, 40, P_LOG, 0, 0, &l);
+    assert_int_equal(front.pane[P_CHART].h, 0);
+    assert_memory_equal(&front.pane[P_REPORT], &l.pane[P_CHART], sizeof(rect));
+    assert_int_equal(layout_front(f, P_EDIT), f);
+    assert_int_equal(layout_front(f, P_CHART), 1u << P_CHART);
+    layout_compute(200, 60, P_CHART, 1, 0, &l); /* zoomed */
     assert_int_equal(l.pane[P_CHART].w, 200);
     assert_int_equal(l.pane[P_DATA].h, 0);
 }
