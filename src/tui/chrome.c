@@ -56,7 +56,8 @@ static void run_summary(tui_app *app, char *buf, size_t size)
     if (rs->patience_left >= 0 && n < size)
         n += (size_t)snprintf(buf + n, size - n, "  patience %d", rs->patience_left);
     if (n < size)
-        snprintf(buf + n, size - n, "  %s", runsrc_live(rs) ? "live" : "ended");
+        snprintf(buf + n, size - n, "  %s",
+                 !runsrc_live(rs) ? "ended" : runsrc_paused(rs) ? "live, paused" : "live");
 }
 
 void chrome_status(tui_app *app, WINDOW *w, int width)

@@ -189,6 +189,36 @@ wait_file "$WORK/exit"
 check test "$(cat "$WORK/exit")" -eq 129
 check sh -c "tail -n 3 '$WS'/runs/*/metrics.jsonl | grep -q '\"step\":30,'"
 
+# ---- agentft watch: the run that trained on after SIGHUP, from a new session -
+RUN=$(ls -d "$WS"/runs/*/ | head -n 1)
+start 120 40 $UTF8 "$WORK/run.sh" "$AGENTFT" watch "$RUN"
+wait_for "step 30"
+wait_for "ended"
+$T send-keys -t aft q
+wait_file "$WORK/exit"
+check test "$(cat "$WORK/exit")" -eq 0
+run 1 watch "$WORK/no-such-run"
+expect err "not a run directory"
+
+# ---- watch a live headless run and drive it through its control socket -----
+"$AGENTFT" train "$WS/workspace.yaml" --run bg --quiet --set max_steps=30 --set eval_every=15 \
+    --set threads=1 --set start_paused=true >"$WORK/bg.out" 2>&1 &
+bg=$!
+CHECKS=$((CHECKS + 1))
+end=$(($(date +%s) + DEADLINE))
+until [ -S "$WS/runs/bg/control.sock" ] || [ "$(date +%s)" -gt "$end" ]; do sleep 0.1; done
+[ -S "$WS/runs/bg/control.sock" ] || { echo "FAIL: no control socket"; FAILS=$((FAILS + 1)); }
+start 120 40 $UTF8 "$WORK/run.sh" "$AGENTFT" watch "$WS/runs/bg"
+wait_for "live, paused"
+$T send-keys -t aft F6
+wait_for "resuming (run bg)"
+wait_for "ended"
+wait "$bg"
+check test $? -eq 0
+check grep -q '"event":"resume"' "$WS/runs/bg/metrics.jsonl"
+$T send-keys -t aft q
+wait_file "$WORK/exit"
+
 # ---- SIGTERM: the terminal is restored and the status says so ---------------
 start 100 30 $UTF8 $OPEN
 wait_for "3600 records"
