@@ -10,9 +10,9 @@
 #include "runsrc.h"
 
 static const char *const tab_names[P_COUNT] = {"Dataset", "Editor", "Hyperparameters", "Charts",
-                                                "Log", "Report"};
+                                                "Log", "Report", "Augment"};
 static const char *const tab_short[P_COUNT] = {"Data", "Edit", "Params", "Charts", "Log",
-                                                "Report"};
+                                                "Report", "Aug"};
 
 void chrome_top(tui_app *app, WINDOW *w, int width)
 {

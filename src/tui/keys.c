@@ -28,6 +28,7 @@ static const key_binding table[] = {
     {'4', KS_GLOBAL, ACT_PANE_4, NULL, "go to the charts"},
     {'5', KS_GLOBAL, ACT_PANE_5, NULL, "go to the log"},
     {'6', KS_GLOBAL, ACT_PANE_6, NULL, "go to the evaluation report (in the charts' place)"},
+    {'7', KS_GLOBAL, ACT_PANE_7, NULL, "go to the augmentation review (in the editor's place)"},
     {'z', KS_GLOBAL, ACT_ZOOM, NULL, "zoom the pane to the whole screen, and back"},
     {TK_CTRL('l'), KS_GLOBAL, ACT_REDRAW, NULL, "redraw the screen"},
     {'m', KS_GLOBAL, ACT_MOUSE, NULL, "mouse on/off (off: the terminal selects text)"},
@@ -69,6 +70,9 @@ static const key_binding table[] = {
     {'d', KS_DATA, ACT_DELETE, NULL, "delete the record (asks first)"},
     {TK_FN(KEY_DC), KS_DATA, ACT_DELETE, NULL, NULL},
     {'C', KS_DATA, ACT_DUPLICATE, NULL, "duplicate the record"},
+    {'v', KS_DATA, ACT_AUGMENT, NULL,
+     "augmentation candidates of the record, for review (the workspace's augment settings)"},
+    {'V', KS_DATA, ACT_AUGMENT_ALL, NULL, "candidates of every training record in the list"},
 
     /* the annotation editor */
     {TK_FN(KEY_UP), KS_EDIT, ACT_FIELD_UP, NULL, "previous field"},
@@ -156,6 +160,18 @@ static const key_binding table[] = {
     {'E', KS_REPORT, ACT_R_EVALUATE, "Evaluate",
      "evaluate the run in the background (writes RUN/report.json and report.md)"},
     {'c', KS_REPORT, ACT_R_FILE, NULL, "show the run's next report file (compare-*.json)"},
+
+    /* the augmentation review */
+    {'a', KS_AUGMENT, ACT_A_ACCEPT, "Accept", "accept the candidate (and go to the next)"},
+    {'r', KS_AUGMENT, ACT_A_REJECT, "Reject", "reject the candidate (and go to the next)"},
+    {'e', KS_AUGMENT, ACT_A_EDIT, "Edit", "edit the candidate's text (keeping it accepts it)"},
+    {K_ENTER, KS_AUGMENT, ACT_A_EDIT, NULL, NULL},
+    {'A', KS_AUGMENT, ACT_A_ACCEPT_ALL, NULL, "accept every candidate still to review"},
+    {'R', KS_AUGMENT, ACT_A_REJECT_ALL, NULL, "reject every candidate still to review"},
+    {'w', KS_AUGMENT, ACT_A_WRITE, "Write",
+     "add the accepted candidates to the dataset (journalled, then saved)"},
+    {K_ESC, KS_AUGMENT, ACT_A_CLOSE, NULL,
+     "cancel the generation; else close the review (asks when some are not written)"},
 };
 
 const key_binding *keys_table(size_t *count)
@@ -230,7 +246,7 @@ const char *keys_scope_title(key_scope s)
 {
     static const char *const titles[KS_COUNT] = {
         "Everywhere", "Lists", "Dataset", "Annotation editor", "Editing text",
-        "Hyperparameters", "Charts", "Report"};
+        "Hyperparameters", "Charts", "Report", "Augmentation review"};
     return (unsigned)s < KS_COUNT ? titles[s] : "";
 }
 

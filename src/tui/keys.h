@@ -25,16 +25,17 @@ typedef enum {
     KS_FORM,     /* the hyperparameter form */
     KS_CHART,    /* the charts */
     KS_REPORT,   /* the evaluation report */
+    KS_AUGMENT,  /* the augmentation review */
     KS_COUNT
 } key_scope;
 
 #define TUI_ACTIONS(A)                                                                   \
     A(NONE) A(HELP) A(QUIT) A(SAVE) A(NEXT_PANE) A(PREV_PANE) A(PANE_1) A(PANE_2)         \
-    A(PANE_3) A(PANE_4) A(PANE_5) A(PANE_6) A(ZOOM) A(REDRAW) A(MOUSE) A(RUN_START)       \
+    A(PANE_3) A(PANE_4) A(PANE_5) A(PANE_6) A(PANE_7) A(ZOOM) A(REDRAW) A(MOUSE) A(RUN_START)       \
     A(RUN_PAUSE) A(RUN_STOP) A(RUN_CHECKPOINT) A(RUN_EVAL)                                \
     A(UP) A(DOWN) A(PAGE_UP) A(PAGE_DOWN) A(TOP) A(BOTTOM)                               \
     A(SEARCH) A(FILTER_ACTION) A(FILTER_CX) A(FILTER_SPLIT) A(SORT) A(SORT_REVERSE)       \
-    A(CLEAR_FILTERS) A(OPEN) A(ADD) A(DELETE) A(DUPLICATE)                                \
+    A(CLEAR_FILTERS) A(OPEN) A(ADD) A(DELETE) A(DUPLICATE) A(AUGMENT) A(AUGMENT_ALL)       \
     A(EDIT_FIELD) A(FIELD_UP) A(FIELD_DOWN) A(PREV_RECORD) A(NEXT_RECORD) A(CX_UP)        \
     A(CX_DOWN)                                                                           \
     A(T_LEFT) A(T_RIGHT) A(T_WORD_LEFT) A(T_WORD_RIGHT) A(T_HOME) A(T_END) A(T_UP)        \
@@ -43,7 +44,8 @@ typedef enum {
     A(F_EDIT) A(F_NEXT_CHOICE) A(F_PREV_CHOICE) A(F_DEFAULT) A(F_WRITE)                   \
     A(C_LEFT) A(C_RIGHT) A(C_ZOOM_IN) A(C_ZOOM_OUT) A(C_FIT) A(C_NEXT) A(C_PREV)           \
     A(C_MAXIMISE) A(C_RELOAD)                                                             \
-    A(R_NEXT) A(R_PREV) A(R_SORT) A(R_REVERSE) A(R_OPEN) A(R_EVALUATE) A(R_FILE)
+    A(R_NEXT) A(R_PREV) A(R_SORT) A(R_REVERSE) A(R_OPEN) A(R_EVALUATE) A(R_FILE)          \
+    A(A_ACCEPT) A(A_REJECT) A(A_EDIT) A(A_ACCEPT_ALL) A(A_REJECT_ALL) A(A_WRITE) A(A_CLOSE)
 
 typedef enum {
 #define TUI_ACTION_ENUM(a) ACT_##a,

@@ -1,7 +1,7 @@
 /* The workbench's layout rules (see layout.h). Split mode: the dataset over
  * the editor on the left (where annotation happens), the charts over the
  * hyperparameters and the log on the right; the report takes the charts'
- * place while it is in front. */
+ * place while it is in front, the augmentation review the editor's. */
 #include "layout.h"
 
 #include <string.h>
@@ -32,7 +32,7 @@ static void split_rows(int y, int h, const int *weights, int n, int min, int *ys
 }
 
 /* Panes sharing one place in split mode; the first is there by default. */
-static const pane_id shared[][2] = {{P_CHART, P_REPORT}};
+static const pane_id shared[][2] = {{P_CHART, P_REPORT}, {P_EDIT, P_AUGMENT}};
 #define N_SHARED (sizeof shared / sizeof shared[0])
 
 unsigned layout_front(unsigned front, pane_id id)

@@ -63,6 +63,7 @@ pane *pane_form_new(struct tui_app *app);
 pane *pane_chart_new(struct tui_app *app);
 pane *pane_log_new(struct tui_app *app);
 pane *pane_report_new(struct tui_app *app);
+pane *pane_augment_new(struct tui_app *app);
 
 /* Opens the editor's context field for editing (after adding a record). */
 void pane_edit_begin(pane *edit);
@@ -70,5 +71,13 @@ void pane_edit_begin(pane *edit);
 /* The dataset pane's order, for the editor's previous/next record: the
  * record `delta` rows from the selected one, or SIZE_MAX. */
 size_t pane_data_step(pane *data, long delta);
+
+/* Makes augmentation candidates of records[0..n) of the dataset (`what`
+ * names them in messages) and shows them for review in the Augment pane;
+ * asks first when earlier candidates are not written yet. */
+void pane_augment_generate(pane *aug, const size_t *records, size_t n, const char *what);
+/* Asked before the workbench quits: when candidates are not written yet
+ * (or are being made) it asks whether to quit anyway and returns 1. */
+int pane_augment_hold_quit(pane *aug);
 
 #endif

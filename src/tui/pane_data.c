@@ -315,6 +315,26 @@ static void follow_cursor(data_pane *d)
         app_select(d->base.app, d->v.rows[d->lv.cur]);
 }
 
+/* Augmentation candidates of the record under the cursor, or of every
+ * record in the list (the engine leaves all but the training ones alone). */
+static void augment(data_pane *d, int all)
+{
+    tui_app *app = d->base.app;
+    if (!d->v.done || d->v.n == 0) {
+        app_message(app, ROLE_WARNING, d->v.done ? "no record in the list"
+                                                 : "the list is still being read: try again");
+        return;
+    }
+    char what[64];
+    if (all) {
+        snprintf(what, sizeof what, "the %zu records shown", d->v.n);
+        pane_augment_generate(app->panes[P_AUGMENT], d->v.rows, d->v.n, what);
+    } else {
+        records_name(app, d->v.rows[d->lv.cur], what, sizeof what);
+        pane_augment_generate(app->panes[P_AUGMENT], &d->v.rows[d->lv.cur], 1, what);
+    }
+}
+
 static unsigned key(pane *p, int code)
 {
     data_pane *d = (data_pane *)p;
@@ -347,6 +367,8 @@ static unsigned key(pane *p, int code)
         break;
     case ACT_DELETE: records_delete(p->app); break;
     case ACT_DUPLICATE: records_duplicate(p->app); break;
+    case ACT_AUGMENT: augment(d, 0); break;
+    case ACT_AUGMENT_ALL: augment(d, 1); break;
     default:
         if (!lv_action(&d->lv, keys_action(KS_LIST, code)))
             return 0;

@@ -107,38 +107,12 @@ static size_t natural_rows(const edit_pane *e, int i, int width)
 {
     if (e->editing && i == e->field)
         return tfv_rows(&e->tv, width);
-    textfield tf;
-    tf_init(&tf, 1, draw_utf8());
-    tf_set(&tf, e->val[i]);
-    size_t n = tf_layout(&tf, width - 1, NULL, 0);
-    tf_free(&tf);
-    return n;
+    return tfv_text_rows(e->val[i], width);
 }
 
 static void draw_value(const edit_pane *e, WINDOW *w, int i, int y, int h, int width)
 {
-    textfield tf;
-    tf_init(&tf, 1, draw_utf8());
-    tf_set(&tf, e->val[i]);
-    size_t n = tf_layout(&tf, width - 1, NULL, 0);
-    tf_row *rows = malloc(n * sizeof *rows);
-    if (rows) {
-        tf_layout(&tf, width - 1, rows, n);
-        for (int r = 0; r < h && (size_t)r < n; r++) {
-            char *t = tf_text_range(&tf, rows[r].start, rows[r].end);
-            int last_shown = r == h - 1 && (size_t)h < n;
-            /* A cut-off value ends in an ellipsis on its last visible row. */
-            if (t)
-                draw_text(w, y + r, LABEL_W + 1, t, last_shown ? width - 1 : width,
-                          theme_attr(ROLE_NORMAL));
-            if (last_shown)
-                draw_text(w, y + r, LABEL_W + width - 1, draw_utf8() ? "\u2026" : "~", 1,
-                          theme_attr(ROLE_DIM));
-            free(t);
-        }
-        free(rows);
-    }
-    tf_free(&tf);
+    tfv_draw_text(w, y, LABEL_W + 1, h, width, e->val[i], theme_attr(ROLE_NORMAL));
 }
 
 static void field_note(const edit_pane *e, int i, char *buf, size_t size)

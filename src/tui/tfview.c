@@ -158,3 +158,41 @@ int tfv_draw(tfview *v, WINDOW *w, int y, int x, int h, int width, unsigned long
     free(rows);
     return used;
 }
+
+size_t tfv_text_rows(const char *text, int width)
+{
+    textfield tf;
+    tf_init(&tf, 1, draw_utf8());
+    tf_set(&tf, text);
+    size_t n = tf_layout(&tf, width > 1 ? width - 1 : 1, NULL, 0);
+    tf_free(&tf);
+    return n;
+}
+
+void tfv_draw_text(WINDOW *w, int y, int x, int h, int width, const char *text,
+                   unsigned long attr)
+{
+    if (h <= 0 || width <= 1)
+        return;
+    textfield tf;
+    tf_init(&tf, 1, draw_utf8());
+    tf_set(&tf, text);
+    size_t n = tf_layout(&tf, width - 1, NULL, 0);
+    tf_row *rows = malloc(n * sizeof *rows);
+    if (rows) {
+        tf_layout(&tf, width - 1, rows, n);
+        for (int r = 0; r < h && (size_t)r < n; r++) {
+            char *t = tf_text_range(&tf, rows[r].start, rows[r].end);
+            int last_shown = r == h - 1 && (size_t)h < n;
+            /* A cut-off text ends in an ellipsis on its last visible row. */
+            if (t)
+                draw_text(w, y + r, x, t, last_shown ? width - 1 : width, attr);
+            if (last_shown)
+                draw_text(w, y + r, x + width - 1, draw_utf8() ? "\u2026" : "~", 1,
+                          theme_attr(ROLE_DIM));
+            free(t);
+        }
+        free(rows);
+    }
+    tf_free(&tf);
+}

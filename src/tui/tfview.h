@@ -37,4 +37,11 @@ int tfv_draw(tfview *v, WINDOW *w, int y, int x, int h, int width, unsigned long
 /* Rows the text needs at this width. */
 size_t tfv_rows(const tfview *v, int width);
 
+/* Text that is shown, not edited, wrapped as a field of that width would
+ * wrap it: the rows it needs, and drawn in at most h rows at (y, x) with a
+ * cut-off text ending in an ellipsis. */
+size_t tfv_text_rows(const char *text, int width);
+void tfv_draw_text(WINDOW *w, int y, int x, int h, int width, const char *text,
+                   unsigned long attr);
+
 #endif

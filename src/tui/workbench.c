@@ -187,6 +187,8 @@ static void quit(wb *b)
                 "a run is going: stop it (with a checkpoint) and quit? (y/n)");
         return;
     }
+    if (pane_augment_hold_quit(app->panes[P_AUGMENT]))
+        return;
     if (app->ds && aft_dataset_dirty(app->ds) && !app->quit_asked) {
         app->quit_asked = 1;
         app_message(app, ROLE_WARNING,
@@ -218,7 +220,7 @@ static void global_key(wb *b, int code)
     case ACT_NEXT_PANE: next_pane(app, 1); break;
     case ACT_PREV_PANE: next_pane(app, -1); break;
     case ACT_PANE_1: case ACT_PANE_2: case ACT_PANE_3: case ACT_PANE_4: case ACT_PANE_5:
-    case ACT_PANE_6:
+    case ACT_PANE_6: case ACT_PANE_7:
         app_focus(app, (pane_id)(a - ACT_PANE_1));
         break;
     case ACT_ZOOM:

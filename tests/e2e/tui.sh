@@ -87,7 +87,8 @@ check test "$(wc -l < "$DATA")" -eq 3600
 # ---- layout: tabs on a narrow terminal, a message on a tiny one ---------------
 $T resize-window -t aft -x 80 -y 24
 wait_for "5 Log" 1
-wait_for "1 Dataset" 1
+wait_for "1 Data" 1
+wait_for "7 Aug" 1
 $T resize-window -t aft -x 50 -y 12
 wait_for "Terminal too small: 50x12"
 $T resize-window -t aft -x 60 -y 16

@@ -71,9 +71,10 @@ static void test_layout_split(void **state)
         int area = 0;
         for (int i = 0; i < P_COUNT; i++) {
             rect r = l.pane[i];
-            /* the report waits behind the charts until it comes to the front */
-            assert_int_equal(r.h == 0, i == P_REPORT);
-            if (i == P_REPORT)
+            /* the report waits behind the charts until it comes to the front,
+             * the augmentation review behind the editor */
+            assert_int_equal(r.h == 0, i == P_REPORT || i == P_AUGMENT);
+            if (i == P_REPORT || i == P_AUGMENT)
                 continue;
             assert_true(r.h >= 4);
             assert_true(r.x >= 0 && r.x + r.w <= cols);
@@ -93,7 +94,13 @@ static void test_layout_split(void **state)
     layout_compute(120, 40, P_LOG, 0, 0, &l);
     assert_int_equal(front.pane[P_CHART].h, 0);
     assert_memory_equal(&front.pane[P_REPORT], &l.pane[P_CHART], sizeof(rect));
-    assert_int_equal(layout_front(f, P_EDIT), f);
+    assert_int_equal(layout_front(f, P_FORM), f);
+    unsigned both = layout_front(f, P_AUGMENT);
+    layout_compute(120, 40, P_LOG, 0, both, &front);
+    assert_int_equal(front.pane[P_EDIT].h, 0);
+    assert_memory_equal(&front.pane[P_AUGMENT], &l.pane[P_EDIT], sizeof(rect));
+    assert_memory_equal(&front.pane[P_REPORT], &l.pane[P_CHART], sizeof(rect));
+    assert_int_equal(layout_front(both, P_EDIT) & 1u << P_AUGMENT, 0);
     assert_int_equal(layout_front(f, P_CHART), 1u << P_CHART);
     layout_compute(200, 60, P_CHART, 1, 0, &l); /* zoomed */
     assert_int_equal(l.pane[P_CHART].w, 200);
