@@ -12,6 +12,7 @@ typedef struct aft_cpu_features {
     int sse3, ssse3, sse4_2;
     int avx, avx2, fma;
     int avx512f, avx512dq, avx512bw, avx512vl;
+    int avx512vnni;    /* VPDPBUSD: int8 dot products (the INT8 kernel) */
     int os_avx;        /* the OS saves the YMM registers (XCR0 bits 1-2) */
     int os_avx512;     /* ... and the opmask and ZMM registers (XCR0 bits 5-7) */
 } aft_cpu_features;

@@ -21,9 +21,11 @@ typedef struct aft_predictor aft_predictor;
 
 /* Opens RUN_DIR's checkpoint `which`: "best", "step-N", or NULL/"" for best
  * when the run has one, else its newest step. RUN_DIR may also be a
- * checkpoint folder itself (with config.json); then the config is the
- * defaults. threads > 0 sets OpenBLAS's threads; 0 keeps the run's
- * `threads`. Caller frees. */
+ * checkpoint folder itself (with config.json); then the config is its
+ * config.yaml when it has one (an INT8 export keeps its run's), else the
+ * defaults. An INT8 export (see agentft/int8.h) loads as an INT8 model.
+ * threads > 0 sets OpenBLAS's threads; 0 keeps the run's `threads`.
+ * Caller frees. */
 aft_predictor *aft_predictor_open(const char *run_dir, const char *which, int threads,
                                   aft_error *err);
 void aft_predictor_free(aft_predictor *p);

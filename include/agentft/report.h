@@ -115,4 +115,11 @@ int aft_report_write(const cJSON *report, const char *dir, const char *name, aft
 cJSON *aft_report_compare(aft_eval_input *a, aft_eval_input *b, const aft_report_opts *opts,
                           aft_error *err);
 
+/* Adds "efficiency" to a comparison: a and b (each aft_report_efficiency's
+ * section, timed one after the other) and the ratios of B to A:
+ * latency_mean_ratio, latency_p50_ratio, qps_batch32_ratio (null where a
+ * side has no figure). */
+int aft_report_compare_timing(cJSON *compare, aft_eval_input *a, aft_eval_input *b,
+                              const aft_report_opts *opts, aft_error *err);
+
 #endif

@@ -98,6 +98,7 @@ int cmd_ctl(int argc, char **argv);
 int cmd_open(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 /* The bundled example's workspace (installed, or in the build tree); -1 if none. */
 int cli_find_example(char *path, size_t size);
 /* `agentft` alone in a terminal: opens the bundled example; -1 when not found. */

@@ -155,7 +155,8 @@ static int eval_compare(const char *arg_a, const char *arg_b, const eval_flags *
     }
     if (!f->data && !same_data(&ia, &ib, sa.dir, sb.dir))
         goto done;
-    if (!(c = aft_report_compare(&ia, &ib, o, &err))) {
+    if (!(c = aft_report_compare(&ia, &ib, o, &err)) ||
+        (!o->skip_efficiency && aft_report_compare_timing(c, &ia, &ib, o, &err) < 0)) {
         fprintf(stderr, "agentft eval: %s\n", err.msg);
         goto done;
     }

@@ -196,6 +196,20 @@ const cli_command cli_commands[] = {
      "                    A/compare-<B's name>.json and .md. Without --data both runs\n"
      "                    must have the same test split\n",
      cmd_eval},
+    {"export", "RUN --int8 [--checkpoint best|step-N] [--out DIR]",
+     "write an INT8 copy of a run's checkpoint for fast inference",
+     "Quantizes a run's checkpoint (or a checkpoint folder) to INT8 and writes it as\n"
+     "a folder that 'agentft eval' opens as it opens a run: every matrix\n"
+     "(attention, MLP, the action head, the embeddings) as int8 with one float scale\n"
+     "per output channel, LayerNorm and biases in float32, in model.safetensors;\n"
+     "config.json marked as INT8, tokenizer.json and the run's config.yaml. At run\n"
+     "time the activations are quantized per row and the products run in int8 (AVX2\n"
+     "where the CPU has it). LoRA adapters are merged first. An existing INT8\n"
+     "export at DIR is replaced; any other folder there is an error.\n"
+     "  --int8            the format (the only one so far)\n"
+     "  --checkpoint C    best (the default when the run has one) or step-N\n"
+     "  --out DIR         where to write (default RUN/export-int8)\n",
+     cmd_export},
     {"help", "[COMMAND]", "show help for a command", "", cmd_help},
 };
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];

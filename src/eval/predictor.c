@@ -11,6 +11,7 @@
 #include "agentft/blas.h"
 #include "agentft/checkpoint.h"
 #include "agentft/fileio.h"
+#include "agentft/int8.h"
 #include "agentft/metrics.h"
 
 #define PR_PATH_MAX 4096
@@ -66,7 +67,9 @@ static int newest_step(const char *ck, char *name, size_t size)
     return found;
 }
 
-/* Finds the checkpoint folder and, for a run, loads its config. */
+/* Finds the checkpoint folder and, for a run, loads its config. A model
+ * folder with a config.yaml beside its config.json (an INT8 export) uses
+ * that as the run's config. */
 static int locate(aft_predictor *p, const char *run_dir, const char *which, aft_error *err)
 {
     if (is_dir_with(run_dir, "config.json") && is_dir_with(run_dir, "model.safetensors")) {
@@ -74,6 +77,11 @@ static int locate(aft_predictor *p, const char *run_dir, const char *which, aft_
         snprintf(p->name, sizeof p->name, "%s", slash && slash[1] ? slash + 1 : run_dir);
         if (snprintf(p->dir, sizeof p->dir, "%s", run_dir) >= (int)sizeof p->dir)
             return aft_error_set(err, "%s: path too long", run_dir);
+        char yaml[PR_PATH_MAX];
+        if (is_dir_with(run_dir, "config.yaml") &&
+            (aft_path_join(yaml, sizeof yaml, run_dir, "config.yaml", err) < 0 ||
+             !(p->cfg = aft_workspace_load(yaml, err))))
+            return -1;
         return 0;
     }
     char path[PR_PATH_MAX], ck[PR_PATH_MAX];
@@ -126,6 +134,10 @@ static int load_model(aft_predictor *p, aft_error *err)
         over = &ov;
     }
     int head = 0;
+    if (aft_int8_is_export(p->dir)) {
+        p->model = aft_int8_load(p->dir, (int)p->actions.count, err);
+        return p->model ? 0 : -1;
+    }
     p->model = aft_checkpoint_load_model(p->dir, (int)p->actions.count, over, 0, &head, err);
     if (!p->model)
         return -1;

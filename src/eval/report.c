@@ -11,6 +11,8 @@
 
 #include "agentft/fileio.h"
 
+#include "agentft/int8.h"
+
 #define REPORT_PATH_MAX 4096
 
 static void add_model(cJSON *root, aft_predictor *p)
@@ -25,6 +27,7 @@ static void add_model(cJSON *root, aft_predictor *p)
     cJSON_AddNumberToObject(o, "max_seq", c->max_seq);
     cJSON_AddNumberToObject(o, "vocab_size", c->vocab_size);
     cJSON_AddNumberToObject(o, "actions", (double)aft_predictor_actions(p)->count);
+    cJSON_AddStringToObject(o, "weights", aft_model_is_int8(m) ? "int8" : "float32");
 }
 
 static void add_header(cJSON *root, const aft_eval_input *in, const char *run_dir,

@@ -325,6 +325,39 @@ static cJSON *compare_json(const cmp_state *s, uint64_t seed, aft_error *err)
     return out;
 }
 
+/* b's figure over a's, or null. */
+static void add_ratio(cJSON *out, const char *key, const cJSON *a, const cJSON *b,
+                      const char *section, const char *field)
+{
+    const cJSON *sa = section ? cJSON_GetObjectItemCaseSensitive(a, section) : a;
+    const cJSON *sb = section ? cJSON_GetObjectItemCaseSensitive(b, section) : b;
+    const cJSON *va = cJSON_GetObjectItemCaseSensitive(sa, field);
+    const cJSON *vb = cJSON_GetObjectItemCaseSensitive(sb, field);
+    if (cJSON_IsNumber(va) && cJSON_IsNumber(vb) && va->valuedouble > 0)
+        cJSON_AddNumberToObject(out, key, vb->valuedouble / va->valuedouble);
+    else
+        cJSON_AddNullToObject(out, key);
+}
+
+int aft_report_compare_timing(cJSON *compare, aft_eval_input *a, aft_eval_input *b,
+                              const aft_report_opts *opts, aft_error *err)
+{
+    cJSON *ea = aft_report_efficiency(a, opts, err);
+    cJSON *eb = ea ? aft_report_efficiency(b, opts, err) : NULL;
+    cJSON *o = eb ? cJSON_AddObjectToObject(compare, "efficiency") : NULL;
+    if (!o) {
+        cJSON_Delete(ea);
+        cJSON_Delete(eb);
+        return eb ? aft_error_set(err, "out of memory") : -1;
+    }
+    cJSON_AddItemToObject(o, "a", ea);
+    cJSON_AddItemToObject(o, "b", eb);
+    add_ratio(o, "latency_mean_ratio", ea, eb, "latency_ms", "mean");
+    add_ratio(o, "latency_p50_ratio", ea, eb, "latency_ms", "p50");
+    add_ratio(o, "qps_batch32_ratio", ea, eb, NULL, "qps_batch32");
+    return 0;
+}
+
 cJSON *aft_report_compare(aft_eval_input *a, aft_eval_input *b, const aft_report_opts *opts,
                           aft_error *err)
 {

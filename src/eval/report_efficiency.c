@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentft/int8.h"
+
 /* Latency: at most this many timed requests, and no more than this long. */
 #define LAT_SAMPLES_QUICK 50
 #define LAT_SAMPLES_FULL 500
@@ -213,8 +215,12 @@ static void add_machine(aft_eval_input *in, cJSON *o)
     cJSON_AddNumberToObject(o, "threads", aft_predictor_threads(in->pred));
     cJSON_AddNumberToObject(o, "parameters",
                             (double)aft_model_num_floats(aft_predictor_model(in->pred)));
+    aft_model *m = aft_predictor_model(in->pred);
+    cJSON_AddStringToObject(o, "weights", aft_model_is_int8(m) ? "int8" : "float32");
+    if (aft_model_is_int8(m))
+        cJSON_AddStringToObject(o, "int8_kernel", aft_q8_kernel_name(aft_model_int8_kernel(m)));
     cJSON_AddStringToObject(o, "timed", "end to end per request: tokenizing the context and "
-                                        "the forward pass, float32 on the CPU; a batch is "
+                                        "the forward pass on the CPU; a batch is "
                                         "padded to its longest context, so contexts of mixed "
                                         "lengths gain less from larger batches");
 }

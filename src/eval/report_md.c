@@ -33,11 +33,14 @@ static void header(md_buf *b, const cJSON *r)
     const cJSON *m = md_jsection(r, "model");
     if (m)
         md_printf(b, "- Model: %s parameters; n_layer %s, n_head %s, d_model %s, max_seq %s, "
-                     "vocab_size %s; %s actions\n",
+                     "vocab_size %s; %s actions%s\n",
                   md_count(md_jnum(m, "parameters")).s, md_fix(md_jnum(m, "n_layer"), 0).s,
                   md_fix(md_jnum(m, "n_head"), 0).s, md_fix(md_jnum(m, "d_model"), 0).s,
                   md_fix(md_jnum(m, "max_seq"), 0).s, md_count(md_jnum(m, "vocab_size")).s,
-                  md_fix(md_jnum(m, "actions"), 0).s);
+                  md_fix(md_jnum(m, "actions"), 0).s,
+                  md_jstr(m, "weights") && strcmp(md_jstr(m, "weights"), "int8") == 0
+                      ? "; INT8 weights"
+                      : "");
     const cJSON *mach = md_jsection(r, "machine");
     if (mach)
         md_printf(b, "- Machine: %s cores; %s threads used\n", md_fix(md_jnum(mach, "cores"), 0).s,
@@ -232,9 +235,12 @@ static void efficiency(md_buf *b, const cJSON *r)
     const cJSON *e = md_jsection(r, "efficiency"), *it;
     if (!e)
         return;
-    md_printf(b, "## Efficiency\n\n%s cores; %s threads used; %s parameters.\n\n",
+    md_printf(b, "## Efficiency\n\n%s cores; %s threads used; %s parameters",
               md_fix(md_jnum(e, "cores"), 0).s, md_fix(md_jnum(e, "threads"), 0).s,
               md_count(md_jnum(e, "parameters")).s);
+    if (md_jstr(e, "int8_kernel"))
+        md_printf(b, "; INT8 products (%s kernel)", md_jstr(e, "int8_kernel"));
+    md_puts(b, ".\n\n");
     const cJSON *lat = md_jsection(e, "latency_ms");
     if (lat) {
         md_table t;

@@ -112,6 +112,48 @@ static void disagreements(md_buf *b, const cJSON *c)
     md_table_emit(&t, b);
 }
 
+static md_num ratio(double v)
+{
+    md_num n;
+    if (isfinite(v))
+        snprintf(n.s, sizeof n.s, "%.2fx", v);
+    else
+        n = md_fix(v, 0);
+    return n;
+}
+
+/* Both models' batch-1 latency and throughput, when they were timed. */
+static void timing(md_buf *b, const cJSON *c)
+{
+    const cJSON *e = md_jsection(c, "efficiency");
+    if (!e)
+        return;
+    md_table t;
+    md_table_init(&t, "lrrrrrl", "", "mean (ART), ms", "p50", "p95", "p99", "examples/s at 32",
+                  "weights");
+    static const char *const sides[] = {"a", "b"}, *const names[] = {"A", "B"};
+    static const char *const keys[] = {"mean", "p50", "p95", "p99"};
+    for (int s = 0; s < 2; s++) {
+        const cJSON *side = md_jsection(e, sides[s]), *lat = md_jsection(side, "latency_ms");
+        md_cell(&t, names[s]);
+        for (size_t i = 0; i < 4; i++) {
+            double ms = md_jnum(lat, keys[i]);
+            md_cell(&t, md_fix(ms, ms < 1 ? 3 : 2).s);
+        }
+        md_cell(&t, md_count(md_jnum(side, "qps_batch32")).s);
+        if (md_jstr(side, "int8_kernel"))
+            md_cellf(&t, "int8 (%s)", md_jstr(side, "int8_kernel"));
+        else
+            md_cell(&t, md_jstr(side, "weights"));
+    }
+    md_puts(b, "## Latency (batch 1, end to end) and throughput\n\n");
+    md_table_emit(&t, b);
+    md_printf(b, "B against A: latency %s (mean), %s (p50); throughput %s. Timed one after "
+                 "the other on this machine.\n\n",
+              ratio(md_jnum(e, "latency_mean_ratio")).s, ratio(md_jnum(e, "latency_p50_ratio")).s,
+              ratio(md_jnum(e, "qps_batch32_ratio")).s);
+}
+
 void md_compare(md_buf *b, const cJSON *c)
 {
     const cJSON *a = md_jsection(c, "a"), *bb = md_jsection(c, "b");
@@ -121,6 +163,7 @@ void md_compare(md_buf *b, const cJSON *c)
               md_count(md_jnum(c, "examples")).s);
     sides(b, a, bb);
     tests(b, c);
+    timing(b, c);
     deltas(b, c);
     disagreements(b, c);
 }

@@ -120,6 +120,7 @@ void aft_cpu_detect(aft_cpu_features *f)
         f->avx512dq = (b >> 17) & 1;
         f->avx512bw = (b >> 30) & 1;
         f->avx512vl = (b >> 31) & 1;
+        f->avx512vnni = (c >> 11) & 1;
     }
 #endif
 }

@@ -2,6 +2,7 @@
  * (plus tokenizer.json), read back from agentft or Hugging Face, and the
  * optimizer's moment buffers in optimizer.safetensors. */
 #include "model_internal.h"
+#include "int8_internal.h"
 
 #include "agentft/numeric.h"
 #include "agentft/checkpoint.h"
@@ -297,6 +298,12 @@ static int read_config(const char *dir, const aft_model_config *ov, int n_action
     return 0;
 }
 
+int aft_checkpoint_read_config(const char *dir, const aft_model_config *ov, int n_actions,
+                               aft_model_config *c, aft_error *err)
+{
+    return read_config(dir, ov, n_actions, c, err);
+}
+
 /* ---- reading model.safetensors ---- */
 
 static int ends_with(const char *s, const char *suffix)
@@ -522,6 +529,11 @@ aft_model *aft_checkpoint_load_model(const char *dir, int n_actions,
 {
     aft_model_config c;
     char path[PATH_SIZE];
+    if (aft_int8_is_export(dir)) {
+        aft_error_set(err, "%s: an INT8 export, for inference only (agentft eval reads it); "
+                      "training and float use need the float checkpoint", dir);
+        return NULL;
+    }
     if (read_config(dir, overrides, n_actions, &c, err) < 0 ||
         join(path, dir, "model.safetensors", err) < 0)
         return NULL;

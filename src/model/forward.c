@@ -1,5 +1,6 @@
 /* The forward pass: batch checks, the activation buffer and its layout,
  * embeddings, blocks, final LayerNorm, the action and language-model heads. */
+#include "int8_internal.h"
 #include "kernels.h"
 #include "model_internal.h"
 
@@ -215,6 +216,10 @@ static void proj_fwd(aft_model *m, aft_layer_acts *la, int l, int k, float *y, c
     int in, out;
     aft_proj_tensors(v, k, &W, &b);
     aft_proj_dims(c->d_model, k, &in, &out);
+    if (m->q8) {
+        aft_q8_linear(m->q8, m->q8->proj[l * AFT_PROJ_COUNT + k], y, x, b, N);
+        return; /* an INT8 model has no adapters */
+    }
     aft_k_matmul_fwd(y, x, W, b, N, in, out);
     if (c->lora_rank)
         aft_lora_fwd(y, la->lora_u[k], x, v->lora_a[k], v->lora_b[k],
@@ -265,10 +270,14 @@ static void action_head_fwd(aft_model *m, aft_acts *a, aft_forward_result *res)
     if (A == 0)
         return;
     /* logits (B, A) = hidden (B, C) @ score_w^T + score_b */
-    for (int b = 0; b < B; b++)
-        memcpy(a->act_logits + (size_t)b * A, m->p.score_b, (size_t)A * sizeof(float));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, A, C, 1.0f, a->hidden, C,
-                m->p.score_w, C, 1.0f, a->act_logits, A);
+    if (m->q8)
+        aft_q8_linear(m->q8, m->q8->score, a->act_logits, a->hidden, m->p.score_b, (size_t)B);
+    else {
+        for (int b = 0; b < B; b++)
+            memcpy(a->act_logits + (size_t)b * A, m->p.score_b, (size_t)A * sizeof(float));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, A, C, 1.0f, a->hidden, C,
+                    m->p.score_w, C, 1.0f, a->act_logits, A);
+    }
     if (!a->labels)
         return;
     double sum = 0;
@@ -295,6 +304,17 @@ static size_t lm_target_rows(const aft_batch *bt, int32_t *rows)
     return n;
 }
 
+/* logits (rows, V) = h (rows, C) @ wte^T, in int8 for an INT8 model. */
+static void lm_logits(aft_model *m, float *logits, const float *h, size_t rows)
+{
+    int C = m->cfg.d_model, V = m->cfg.vocab_size;
+    if (m->q8)
+        aft_q8_linear(m->q8, m->q8->wte, logits, h, NULL, rows);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, V, C, 1.0f, h, C,
+                    m->p.wte, C, 0.0f, logits, V);
+}
+
 /* The tied LM head, logits = lnf @ wte^T: over every position (B, T, V)
  * when the caller wants them, else over the target rows only, kept in
  * order for the backward pass (training) or a chunk at a time (evaluation).
@@ -304,8 +324,7 @@ static void lm_head_fwd(aft_model *m, aft_acts *a, int training, aft_forward_res
     int C = m->cfg.d_model, V = m->cfg.vocab_size;
     size_t N = (size_t)a->B * a->T, n = a->lm_nrows;
     if (a->lm_all)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, V, C, 1.0f, a->lnf, C,
-                    m->p.wte, C, 0.0f, a->lm_logits, V);
+        lm_logits(m, a->lm_logits, a->lnf, N);
     double sum = 0;
     for (size_t s = 0; s < n; s += AFT_LM_CHUNK) {
         size_t k = n - s < AFT_LM_CHUNK ? n - s : AFT_LM_CHUNK;
@@ -314,8 +333,7 @@ static void lm_head_fwd(aft_model *m, aft_acts *a, int training, aft_forward_res
             for (size_t i = 0; i < k; i++)
                 memcpy(a->lm_h + i * C, a->lnf + (size_t)a->lm_rows[s + i] * C,
                        (size_t)C * sizeof(float));
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, V, C, 1.0f, a->lm_h, C,
-                        m->p.wte, C, 0.0f, dst, V);
+            lm_logits(m, dst, a->lm_h, k);
         }
         for (size_t i = 0; i < k; i++) {
             size_t row = (size_t)a->lm_rows[s + i];
@@ -386,6 +404,8 @@ int aft_model_forward(aft_model *m, const aft_batch *bt, const aft_forward_opts 
     memset(res, 0, sizeof *res);
     if (check_batch(c, bt, o, err) < 0)
         return -1;
+    if (m->q8 && o->training)
+        return aft_error_set(err, "an INT8 model is for inference only: train the float model");
     size_t lm_nrows;
     layout ly = layout_for(bt, o, &lm_nrows);
     aft_acts *a = acts_for(m, &ly, err);

@@ -1,6 +1,7 @@
 /* The parameter table of the GPT-2 layout model: names, shapes and offsets
  * into one buffer, views for the passes, and initialisation. */
 #include "model_internal.h"
+#include "int8_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -201,6 +202,7 @@ void aft_model_free(aft_model *m)
     if (!m)
         return;
     aft_model_free_acts(m);
+    aft_q8_weights_free(m->q8);
     free(m->params);
     free(m->param_mem);
     free(m->grad_mem);

@@ -46,6 +46,7 @@ struct aft_model {
     void *acts;
     int act_B, act_T;
     int have_forward;              /* a training forward ran and backward may follow */
+    struct aft_q8_weights *q8;     /* INT8 weights the forward runs on (int8_model.c), or NULL */
 };
 
 /* Activations of one block for a (B, T) batch: views into the one
