@@ -46,8 +46,8 @@ void aft_q8_dequantize_rows(float *x, const int8_t *q, const float *scale, size_
 typedef enum {
     AFT_Q8_AUTO,       /* the best this CPU runs */
     AFT_Q8_PORTABLE,   /* plain C */
-    AFT_Q8_AVX2,       /* 256-bit integer SIMD: pmaddubsw with the sign moved onto b */
-    AFT_Q8_VNNI,       /* AVX-512 VNNI: vpdpbusd on weights packed at load */
+    AFT_Q8_AVX2,       /* AVX2: pmaddubsw, the activation's sign moved onto the weight */
+    AFT_Q8_VNNI,       /* AVX-512 VNNI: vpdpbusd on activations offset to unsigned */
 } aft_q8_kernel;
 
 /* Whether this CPU and OS can run kernel k (AUTO and PORTABLE always). */
@@ -69,7 +69,12 @@ void aft_q8_gemm(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t 
  * embeddings) is quantized per output channel (per row for the embeddings:
  * a row of wte is also an output channel of the tied LM head) and its float
  * copy replaced by the dequantized values. LoRA adapters must have been
- * merged (a model with lora_rank > 0 is refused). */
+ * merged (a model with lora_rank > 0 is refused). The embeddings are int8
+ * because they are most of a small model: on banking77 (d_model 128, 2,048
+ * tokens) float embeddings would make the file 0.56x of float32 instead of
+ * 0.26x, for a macro-F1 0.07 points higher (0.8822 against 0.8815), which
+ * is noise. The weights for the AVX2 and VNNI kernels are also packed at
+ * quantization or load time (about as many bytes again). */
 int aft_model_quantize_int8(aft_model *m, aft_error *err);
 int aft_model_is_int8(const aft_model *m);
 /* The kernel the model's forward runs (fixed when it was quantized or loaded). */

@@ -62,19 +62,29 @@ void aft_q8_dequantize_rows(float *x, const int8_t *q, const float *scale, size_
 
 /* ---- kernels ---- */
 
+/* Blocks of 16 with a constant trip count, and products narrowed to int16
+ * (127 * 127 fits), are what GCC vectorizes at -O2 with baseline SSE2. */
+static int32_t dot_portable(const int8_t *restrict a, const int8_t *restrict b, size_t K)
+{
+    int32_t s = 0;
+    size_t k = 0;
+    for (; k + 16 <= K; k += 16) {
+        int32_t t = 0;
+        for (int i = 0; i < 16; i++)
+            t += (int16_t)((int16_t)a[k + i] * (int16_t)b[k + i]);
+        s += t;
+    }
+    for (; k < K; k++)
+        s += (int32_t)a[k] * (int32_t)b[k];
+    return s;
+}
+
 void aft_q8_gemm_portable(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t N,
                           size_t K)
 {
-    for (size_t i = 0; i < M; i++) {
-        const int8_t *restrict a = A + i * K;
-        for (size_t j = 0; j < N; j++) {
-            const int8_t *restrict b = B + j * K;
-            int32_t s = 0;
-            for (size_t k = 0; k < K; k++)
-                s += (int32_t)a[k] * (int32_t)b[k];
-            C[i * N + j] = s;
-        }
-    }
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++)
+            C[i * N + j] = dot_portable(A + i * K, B + j * K, K);
 }
 
 int aft_q8_kernel_available(aft_q8_kernel k)
@@ -119,15 +129,31 @@ const char *aft_q8_kernel_name(aft_q8_kernel k)
     }
 }
 
-void aft_q8_gemm_run(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t N,
-                     size_t K, aft_q8_kernel k)
+/* A packed kernel on plain A and B: B packed and A's rows padded to 4
+ * (offset to unsigned for VNNI) for this one call. */
+static void gemm_packed(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t N,
+                        size_t K, aft_q8_kernel k)
 {
-    if (k == AFT_Q8_VNNI)
-        aft_q8_gemm_vnni_plain(C, A, B, M, N, K);
-    else if (k == AFT_Q8_AVX2)
-        aft_q8_gemm_avx2(C, A, B, M, N, K);
-    else
-        aft_q8_gemm_portable(C, A, B, M, N, K);
+    size_t lda = (K + 3) / 4 * 4;
+    int8_t *P = malloc(aft_q8_vnni_packed_size(N, K) + 1);
+    int32_t *rowsum = malloc(((N + 15) / 16 * 16) * sizeof *rowsum + 1);
+    int8_t *Ap = malloc(M * lda + 1);
+    if (P && rowsum && Ap) {
+        aft_q8_vnni_pack(P, rowsum, B, N, K);
+        int flip = k == AFT_Q8_VNNI ? 0x80 : 0;
+        for (size_t i = 0; i < M; i++)
+            for (size_t c = 0; c < lda; c++)
+                Ap[i * lda + c] = (int8_t)((c < K ? A[i * K + c] : 0) ^ flip);
+        if (k == AFT_Q8_VNNI)
+            aft_q8_gemm_vnni(C, N, (const uint8_t *)Ap, lda, P, rowsum, M, N, K);
+        else
+            aft_q8_gemm_avx2(C, N, Ap, lda, P, M, N, K);
+    } else {
+        aft_q8_gemm_portable(C, A, B, M, N, K); /* the same numbers, without the memory */
+    }
+    free(P);
+    free(rowsum);
+    free(Ap);
 }
 
 void aft_q8_gemm(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t N, size_t K,
@@ -135,7 +161,10 @@ void aft_q8_gemm(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t 
 {
     if (k == AFT_Q8_AUTO || !aft_q8_kernel_available(k))
         k = aft_q8_kernel_choose();
-    aft_q8_gemm_run(C, A, B, M, N, K, k);
+    if (k == AFT_Q8_PORTABLE)
+        aft_q8_gemm_portable(C, A, B, M, N, K);
+    else
+        gemm_packed(C, A, B, M, N, K, k);
 }
 
 /* ---- the linear layer ---- */
@@ -147,13 +176,14 @@ void aft_q8_linear(aft_q8_weights *w, const aft_q8_matrix *W, float *y, const fl
     for (size_t r0 = 0; r0 < N; r0 += AFT_Q8_ROWS) {
         size_t n = N - r0 < AFT_Q8_ROWS ? N - r0 : AFT_Q8_ROWS;
         const float *xr = x + r0 * in;
+        /* aft_q8_weights_use packed W for the AVX2 and VNNI kernels. */
         if (w->kernel == AFT_Q8_VNNI && W->packed) {
             aft_q8_quantize_rows_avx2(w->xq, lda, w->xs, xr, n, in, 1);
             aft_q8_gemm_vnni(w->acc, out, (const uint8_t *)w->xq, lda, W->packed, W->rowsum, n,
                              out, in);
-        } else if (w->kernel == AFT_Q8_AVX2 || w->kernel == AFT_Q8_VNNI) {
-            aft_q8_quantize_rows_avx2(w->xq, in, w->xs, xr, n, in, 0);
-            aft_q8_gemm_avx2(w->acc, w->xq, W->q, n, out, in);
+        } else if (w->kernel == AFT_Q8_AVX2 && W->packed) {
+            aft_q8_quantize_rows_avx2(w->xq, lda, w->xs, xr, n, in, 0);
+            aft_q8_gemm_avx2(w->acc, out, w->xq, lda, W->packed, n, out, in);
         } else {
             aft_q8_quantize_rows(w->xq, w->xs, xr, n, in);
             aft_q8_gemm_portable(w->acc, w->xq, W->q, n, out, in);

@@ -10,6 +10,8 @@
  * widens the pairs to int32 sums. */
 #include "int8_internal.h"
 
+#include <string.h>
+
 #if defined(__x86_64__) || defined(__i386__)
 
 #include <immintrin.h>
@@ -21,96 +23,76 @@
 #define AVX2_FN __attribute__((target("avx2")))
 #define AVX2_INLINE static inline __attribute__((target("avx2"), always_inline))
 
-/* Columns of B kept hot in cache while every row of A passes over them. */
-#define BLOCK_BYTES (128 * 1024)
-
-AVX2_INLINE __m256i dot32(__m256i acc, __m256i abs_a, __m256i a, __m256i b)
+/* The weights come packed as for the VNNI kernel (aft_q8_vnni_pack): in a
+ * block of 16 output channels, 64 bytes hold 4 k of each, so one 32-byte
+ * load gives 4 k of 8 channels, and a broadcast group of 4 activations
+ * feeds them all: 8 int32 sums build up per register, no horizontal sums. */
+AVX2_INLINE __m256i dot4x8(__m256i acc, __m256i abs_a, __m256i a, __m256i w)
 {
-    __m256i pairs = _mm256_maddubs_epi16(abs_a, _mm256_sign_epi8(b, a));
+    __m256i pairs = _mm256_maddubs_epi16(abs_a, _mm256_sign_epi8(w, a));
     return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
 }
 
-AVX2_INLINE int32_t hsum(__m256i v)
+/* Rows i..i+R of C (R constant where inlined) across one block of 16
+ * channels, `valid` of them inside N. */
+AVX2_INLINE void pblock(int32_t *C, size_t ldc, const int8_t *A, size_t lda, const int8_t *P,
+                        size_t groups, int R, size_t valid)
 {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-    return _mm_cvtsi128_si32(s);
-}
-
-/* C[i..i+R) x [j..j+NC) for R rows of A and NC rows of B; R and NC are
- * constants where this is inlined, so the accumulators stay in registers.
- * K's tail past a multiple of 32 is added in scalar code. */
-AVX2_INLINE void block(int32_t *C, size_t ldc, const int8_t *A, const int8_t *B, size_t K,
-                       int R, int NC)
-{
-    __m256i acc[2][4];
+    __m256i acc[4][2];
     UNROLL
     for (int r = 0; r < R; r++)
-        UNROLL
-        for (int c = 0; c < NC; c++)
-            acc[r][c] = _mm256_setzero_si256();
-    size_t k = 0;
-    for (; k + 32 <= K; k += 32) {
-        __m256i a[2], abs_a[2];
+        acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    for (size_t g = 0; g < groups; g++) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)(P + g * 64));
+        __m256i w1 = _mm256_loadu_si256((const __m256i *)(P + g * 64 + 32));
         UNROLL
         for (int r = 0; r < R; r++) {
-            a[r] = _mm256_loadu_si256((const __m256i *)(A + r * K + k));
-            abs_a[r] = _mm256_abs_epi8(a[r]);
-        }
-        UNROLL
-        for (int c = 0; c < NC; c++) {
-            __m256i b = _mm256_loadu_si256((const __m256i *)(B + c * K + k));
-            UNROLL
-            for (int r = 0; r < R; r++)
-                acc[r][c] = dot32(acc[r][c], abs_a[r], a[r], b);
+            int32_t a4;
+            memcpy(&a4, A + (size_t)r * lda + g * 4, sizeof a4);
+            __m256i a = _mm256_set1_epi32(a4), abs_a = _mm256_abs_epi8(a);
+            acc[r][0] = dot4x8(acc[r][0], abs_a, a, w0);
+            acc[r][1] = dot4x8(acc[r][1], abs_a, a, w1);
         }
     }
     UNROLL
-    for (int r = 0; r < R; r++)
-        UNROLL
-        for (int c = 0; c < NC; c++) {
-            int32_t s = hsum(acc[r][c]);
-            for (size_t t = k; t < K; t++)
-                s += (int32_t)A[r * K + t] * (int32_t)B[c * K + t];
-            C[r * ldc + c] = s;
+    for (int r = 0; r < R; r++) {
+        int32_t *c = C + (size_t)r * ldc;
+        if (valid == 16) {
+            _mm256_storeu_si256((__m256i *)c, acc[r][0]);
+            _mm256_storeu_si256((__m256i *)(c + 8), acc[r][1]);
+        } else {
+            int32_t tmp[16];
+            _mm256_storeu_si256((__m256i *)tmp, acc[r][0]);
+            _mm256_storeu_si256((__m256i *)(tmp + 8), acc[r][1]);
+            memcpy(c, tmp, valid * sizeof *c);
         }
-}
-
-/* One row pair (R = 2) or single row (R = 1) across columns j0..j1 of C. */
-AVX2_INLINE void rows_across(int32_t *C, size_t N, const int8_t *A, const int8_t *B, size_t K,
-                             int R, size_t j0, size_t j1)
-{
-    size_t j = j0;
-    for (; j + 4 <= j1; j += 4)
-        block(C + j, N, A, B + j * K, K, R, 4);
-    switch (j1 - j) {
-    case 3:
-        block(C + j, N, A, B + j * K, K, R, 3);
-        break;
-    case 2:
-        block(C + j, N, A, B + j * K, K, R, 2);
-        break;
-    case 1:
-        block(C + j, N, A, B + j * K, K, R, 1);
-        break;
-    default:
-        break;
     }
 }
 
-AVX2_FN void aft_q8_gemm_avx2(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t N,
-                              size_t K)
+AVX2_FN void aft_q8_gemm_avx2(int32_t *C, size_t ldc, const int8_t *A, size_t lda,
+                              const int8_t *P, size_t M, size_t N, size_t K)
 {
-    size_t nb = K ? BLOCK_BYTES / K : N;
-    nb = nb < 4 ? 4 : nb - nb % 4;
-    for (size_t j0 = 0; j0 < N; j0 += nb) {
-        size_t j1 = N - j0 < nb ? N : j0 + nb;
+    size_t groups = (K + 3) / 4, bstride = 64 * groups;
+    for (size_t jb = 0; 16 * jb < N; jb++) {
+        const int8_t *Pb = P + jb * bstride;
+        size_t valid = N - 16 * jb < 16 ? N - 16 * jb : 16;
+        int32_t *Cb = C + 16 * jb;
         size_t i = 0;
-        for (; i + 2 <= M; i += 2)
-            rows_across(C + i * N, N, A + i * K, B, K, 2, j0, j1);
-        if (i < M)
-            rows_across(C + i * N, N, A + i * K, B, K, 1, j0, j1);
+        for (; i + 4 <= M; i += 4)
+            pblock(Cb + i * ldc, ldc, A + i * lda, lda, Pb, groups, 4, valid);
+        switch (M - i) {
+        case 3:
+            pblock(Cb + i * ldc, ldc, A + i * lda, lda, Pb, groups, 3, valid);
+            break;
+        case 2:
+            pblock(Cb + i * ldc, ldc, A + i * lda, lda, Pb, groups, 2, valid);
+            break;
+        case 1:
+            pblock(Cb + i * ldc, ldc, A + i * lda, lda, Pb, groups, 1, valid);
+            break;
+        default:
+            break;
+        }
     }
 }
 
@@ -174,6 +156,19 @@ AVX2_FN void aft_q8_quantize_rows_avx2(int8_t *q, size_t ldq, float *scale, cons
 #else
 
 /* Not an x86 build: int8.c never selects these. */
+void aft_q8_gemm_avx2(int32_t *C, size_t ldc, const int8_t *A, size_t lda, const int8_t *P,
+                      size_t M, size_t N, size_t K)
+{
+    size_t Kp = (K + 3) / 4 * 4;
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) {
+            int32_t s = 0;
+            for (size_t k = 0; k < K; k++)
+                s += A[i * lda + k] * P[(j / 16) * 16 * Kp + (k / 4) * 64 + (j % 16) * 4 + k % 4];
+            C[i * ldc + j] = s;
+        }
+}
+
 void aft_q8_quantize_rows_avx2(int8_t *q, size_t ldq, float *scale, const float *x, size_t rows,
                                size_t cols, int offset)
 {
@@ -182,12 +177,6 @@ void aft_q8_quantize_rows_avx2(int8_t *q, size_t ldq, float *scale, const float 
         for (size_t c = 0; c < ldq; c++)
             q[r * ldq + c] = (int8_t)((c < cols ? q[r * ldq + c] : 0) ^ (offset ? 0x80 : 0));
     }
-}
-
-void aft_q8_gemm_avx2(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t N,
-                      size_t K)
-{
-    aft_q8_gemm_portable(C, A, B, M, N, K);
 }
 
 #endif

@@ -28,8 +28,9 @@ typedef struct aft_q8_matrix {
     int8_t *q;        /* (out, in); NULL: this parameter is not quantized */
     float *scale;     /* (out) */
     size_t out, in;
-    /* For the VNNI kernel (made when a model runs on it, else NULL): the
-     * rows packed as aft_q8_vnni_pack lays them out, and each row's sum. */
+    /* For the AVX2 and VNNI kernels (made when a model runs on one, else
+     * NULL): the rows packed as aft_q8_vnni_pack lays them out, and each
+     * row's sum. */
     int8_t *packed;
     int32_t *rowsum;
 } aft_q8_matrix;
@@ -49,9 +50,11 @@ typedef struct aft_q8_weights {
     size_t max_in, max_out;
 } aft_q8_weights;
 
-/* The AVX2 kernel (int8_avx2.c); only called when the CPU has AVX2. */
-void aft_q8_gemm_avx2(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t N,
-                      size_t K);
+/* The AVX2 kernel (int8_avx2.c; only called when the CPU has AVX2): C (M,
+ * N), ldc apart = A @ B^T for A (M rows lda apart, lda >= K rounded up to 4,
+ * zero past K) and B packed by aft_q8_vnni_pack. */
+void aft_q8_gemm_avx2(int32_t *C, size_t ldc, const int8_t *A, size_t lda, const int8_t *P,
+                      size_t M, size_t N, size_t K);
 /* aft_q8_quantize_rows in AVX2 with the same results, rows written ldq
  * apart; with `offset` each value is stored as q + 128 (an unsigned byte,
  * for the VNNI kernel), and the row is zero-padded (offset 128) up to ldq. */
@@ -68,17 +71,11 @@ void aft_q8_vnni_pack(int8_t *P, int32_t *rowsum, const int8_t *B, size_t N, siz
  * lda >= K rounded up to 4, bytes past K ignored) and B packed as above. */
 void aft_q8_gemm_vnni(int32_t *C, size_t ldc, const uint8_t *Au, size_t lda, const int8_t *P,
                       const int32_t *rowsum, size_t M, size_t N, size_t K);
-/* aft_q8_gemm on the VNNI kernel for plain A and B (packs them; tests). */
-void aft_q8_gemm_vnni_plain(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t N,
-                            size_t K);
-/* Packs mx for the VNNI kernel (once). */
-int aft_q8_matrix_pack_vnni(aft_q8_matrix *mx);
+/* Packs mx for the AVX2 and VNNI kernels (once). */
+int aft_q8_matrix_pack(aft_q8_matrix *mx);
 /* The portable kernel (int8.c). */
 void aft_q8_gemm_portable(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t N,
                           size_t K);
-/* The kernel k (already checked against the CPU) without a check. */
-void aft_q8_gemm_run(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t N,
-                     size_t K, aft_q8_kernel k);
 
 /* y (N, W->out) = x (N, W->in) @ W^T (+ b when not NULL), the rows of x
  * quantized per row on the fly. */

@@ -52,8 +52,8 @@ void aft_q8_matrix_free(aft_q8_matrix *mx)
 
 int aft_q8_weights_use(aft_q8_weights *w, aft_q8_kernel k)
 {
-    for (size_t i = 0; k == AFT_Q8_VNNI && i < w->n_params; i++)
-        if (aft_q8_matrix_pack_vnni(&w->by_param[i]) < 0)
+    for (size_t i = 0; k != AFT_Q8_PORTABLE && i < w->n_params; i++)
+        if (aft_q8_matrix_pack(&w->by_param[i]) < 0)
             return -1;
     w->kernel = k;
     return 0;
@@ -168,7 +168,7 @@ void aft_model_set_int8_kernel(aft_model *m, aft_q8_kernel k)
     if (!m->q8)
         return;
     k = k == AFT_Q8_AUTO || !aft_q8_kernel_available(k) ? aft_q8_kernel_choose() : k;
-    /* Without memory for the packed weights, VNNI falls back to AVX2. */
+    /* Without memory for the packed weights, the portable kernel runs. */
     if (aft_q8_weights_use(m->q8, k) < 0)
-        m->q8->kernel = AFT_Q8_AVX2;
+        m->q8->kernel = AFT_Q8_PORTABLE;
 }

@@ -33,7 +33,7 @@ void aft_q8_vnni_pack(int8_t *P, int32_t *rowsum, const int8_t *B, size_t N, siz
     }
 }
 
-int aft_q8_matrix_pack_vnni(aft_q8_matrix *mx)
+int aft_q8_matrix_pack(aft_q8_matrix *mx)
 {
     if (mx->packed || !mx->q)
         return 0;
@@ -177,24 +177,3 @@ void aft_q8_gemm_vnni(int32_t *C, size_t ldc, const uint8_t *Au, size_t lda, con
 }
 
 #endif
-
-void aft_q8_gemm_vnni_plain(int32_t *C, const int8_t *A, const int8_t *B, size_t M, size_t N,
-                            size_t K)
-{
-    size_t lda = round_up(K, 4);
-    int8_t *P = malloc(aft_q8_vnni_packed_size(N, K) + 1);
-    int32_t *rowsum = malloc(round_up(N, 16) * sizeof *rowsum + 1);
-    uint8_t *Au = malloc(M * lda + 1);
-    if (P && rowsum && Au) {
-        aft_q8_vnni_pack(P, rowsum, B, N, K);
-        for (size_t i = 0; i < M; i++)
-            for (size_t k = 0; k < lda; k++)
-                Au[i * lda + k] = (uint8_t)(k < K ? A[i * K + k] + 128 : 128);
-        aft_q8_gemm_vnni(C, N, Au, lda, P, rowsum, M, N, K);
-    } else {
-        aft_q8_gemm_portable(C, A, B, M, N, K); /* the same numbers, without the memory */
-    }
-    free(P);
-    free(rowsum);
-    free(Au);
-}

@@ -96,8 +96,8 @@ static void time_shape(int M, int in, int out, aft_q8_kernel kernel)
     aft_q8_quantize_cols_t(mx.q, mx.scale, W, (size_t)in, (size_t)out);
     mx.packed = NULL;
     mx.rowsum = NULL;
-    if (kernel == AFT_Q8_VNNI)
-        aft_q8_matrix_pack_vnni(&mx);
+    if (kernel != AFT_Q8_PORTABLE)
+        aft_q8_matrix_pack(&mx);
     int reps = (int)(2e8 / ((double)M * in * out)) + 10;
     double t0 = now();
     for (int r = 0; r < reps; r++)
