@@ -406,6 +406,47 @@ static void test_export_round_trip(void **state)
     aft_model_free(q);
 }
 
+/* A LoRA model exports with its adapters merged: the INT8 model computes
+ * what the float model with adapters does, up to quantization. */
+static void test_export_lora(void **state)
+{
+    (void)state;
+    aft_model_config c = small_config();
+    c.lora_rank = 2;
+    c.lora_alpha = 4;
+    aft_error err = {0};
+    aft_model *f = aft_model_new(&c, &err);
+    assert_non_null(f);
+    aft_model_init_random(f, 21);
+    size_t n;
+    const aft_param *t = aft_model_param_list(f, &n);
+    aft_rng rng;
+    aft_rng_seed(&rng, 22);
+    for (size_t i = 0; i < n; i++) /* adapters that change the function, larger weights */
+        for (size_t k = 0; k < t[i].numel; k++)
+            aft_model_params(f)[t[i].offset + k] += (float)(aft_rng_normal(&rng) * 0.1);
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/lora", tmpdir);
+    export_to(dir, f);
+    aft_model *l = aft_int8_load(dir, 5, &err);
+    if (!l)
+        fail_msg("%s", err.msg);
+    assert_int_equal(aft_model_get_config(l)->lora_rank, 0);
+    small_batch sb;
+    make_batch(&sb);
+    static float fa[15], qa[15];
+    run_model(f, &sb, fa, NULL);
+    run_model(l, &sb, qa, NULL);
+    double scale, d = max_diff(fa, qa, 15, &scale);
+    print_message("LoRA model: max |float - int8| %.4f of max |logit| %.3f\n", d, scale);
+    assert_true(d < 0.05 * scale);
+    /* An in-memory model with adapters is not quantized as it is. */
+    assert_int_equal(aft_model_quantize_int8(f, &err), -1);
+    assert_non_null(strstr(err.msg, "LoRA"));
+    aft_model_free(l);
+    aft_model_free(f);
+}
+
 static unsigned char *slurp(const char *path, size_t *len)
 {
     FILE *fp = fopen(path, "rb");
@@ -512,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_model_close_to_float),
         cmocka_unit_test(test_model_kernels_agree),
         cmocka_unit_test(test_export_round_trip),
+        cmocka_unit_test(test_export_lora),
         cmocka_unit_test(test_corrupt_files),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
