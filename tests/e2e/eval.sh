@@ -115,9 +115,10 @@ run 2 eval "$RUNS/a" --seed many
 run 2 eval "$RUNS/a" --set lr=1
 
 # A/B: two runs on the same test split, and a checkpoint per side.
-run 0 eval --compare "$RUNS/a" "$RUNS/b"
+run 0 eval --compare "$RUNS/a" "$RUNS/b" --quick
 expect out "# A/B comparison: $RUNS/a vs $RUNS/b"
 expect out "McNemar"
+expect out "## Latency (batch 1, end to end) and throughput"
 C="$RUNS/a/compare-b.json"
 check test -s "$C"
 check test -s "$RUNS/a/compare-b.md"
