@@ -83,6 +83,11 @@ int aft_examples_add_text(aft_example_set *set, const char *context, const char 
                           const aft_action_set *actions, const aft_example_opts *opts,
                           aft_error *err);
 
+/* Appends a copy of example i of src (tokens, label and the rest; its
+ * record index stays the one in src's dataset). */
+int aft_examples_copy(aft_example_set *dst, const aft_example_set *src, size_t i,
+                      aft_error *err);
+
 /* Memory for one batch of at most B examples of at most T tokens. */
 typedef struct aft_batch_buf {
     int cap_B, cap_T;

@@ -30,6 +30,7 @@ typedef struct aft_model_config {
     int lora_rank;      /* 0 = no adapters */
     float lora_alpha;   /* adapter scale = alpha / rank */
     int freeze_layers;  /* freeze embeddings and the bottom k blocks */
+    int value_head;     /* a value head on the same trunk (PPO): value.weight (C), value.bias (1) */
 } aft_model_config;
 
 /* Checks ranges and that d_model divides into n_head heads. */
@@ -39,6 +40,7 @@ typedef enum {
     AFT_PARAM_BASE,   /* GPT-2 weights */
     AFT_PARAM_HEAD,   /* the action head (score.*) */
     AFT_PARAM_LORA,   /* adapter matrices */
+    AFT_PARAM_VALUE,  /* the value head (value.*), with value_head only */
 } aft_param_kind;
 
 /* One named tensor in the parameter buffer (and at the same offset in the
@@ -66,7 +68,8 @@ void aft_model_set_dropout(aft_model *m, float dropout, float attn_dropout);
 
 /* GPT-2 initialisation: weights N(0, 0.02), residual projections scaled by
  * 1/sqrt(2 n_layer), biases 0, LayerNorm weights 1; LoRA A small random, B 0
- * (so adapters start as the identity); the action head N(0, 0.02). */
+ * (so adapters start as the identity); the action head N(0, 0.02); the value
+ * head 0 (every value 0; so does a value head a loaded checkpoint lacks). */
 void aft_model_init_random(aft_model *m, uint64_t seed);
 /* Re-initialises only the action head (after loading a pretrained trunk). */
 void aft_model_init_head(aft_model *m, uint64_t seed);
@@ -115,6 +118,13 @@ int aft_model_forward(aft_model *m, const aft_batch *batch, const aft_forward_op
  * micro-batches of equal counts divides the gradient by k. */
 int aft_model_backward(aft_model *m, aft_error *err);
 void aft_model_zero_grad(aft_model *m);
+/* Back-propagates given gradients of the heads' outputs instead of a loss
+ * (PPO computes its own objective from the logits and values): d_logits
+ * (B, n_actions) for the action head and d_values (B) for the value head,
+ * either NULL for none. Needs a training forward (its cls and LM weights
+ * are then ignored); adds into the gradient buffer like aft_model_backward. */
+int aft_model_backward_heads(aft_model *m, const float *d_logits, const float *d_values,
+                             aft_error *err);
 
 /* Outputs of the last forward, valid until the next one. */
 const float *aft_model_action_logits(const aft_model *m);   /* (B, n_actions) */
@@ -122,6 +132,7 @@ const float *aft_model_action_logits(const aft_model *m);   /* (B, n_actions) */
  * computes the logits of its target rows only). */
 const float *aft_model_lm_logits(const aft_model *m);
 const float *aft_model_last_hidden(const aft_model *m);     /* (B, d_model): final-LN state read by the head */
+const float *aft_model_values(const aft_model *m);          /* (B) value head outputs; NULL without one */
 
 /* The dropout rng, part of a resumable training state. */
 aft_rng *aft_model_rng(aft_model *m);

@@ -3,9 +3,7 @@
 #include "agentft/augment.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,24 +15,20 @@
 #include <cjson/cJSON.h>
 
 #include "agentft/fileio.h"
+#include "agentft/subproc.h"
 #include "agentft/utf8.h"
 
 #define MAX_REPLY_LINE ((size_t)16 << 20)
-#define ERR_TAIL 512
 
 struct aft_translator {
     char *name;                 /* argv[0], for messages */
-    pid_t pid;
-    int reaped, status;
-    int in, out, errfd;         /* our ends of its stdin, stdout, stderr; -1 closed */
+    aft_subproc p;              /* the process and our ends of its pipes */
     int timeout_ms;
     size_t max_inflight;
     long long next_id;
     char *line;                 /* a partial output line */
     size_t line_len, line_cap;
     size_t out_lines;           /* output lines read so far */
-    char err_tail[ERR_TAIL];    /* the last bytes of its stderr */
-    size_t err_len;
     int dead;                   /* failed: every later call repeats dead_msg */
     char dead_msg[AFT_ERROR_MAX];
 };
@@ -46,12 +40,6 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int set_flag(int fd, int get, int setf, int flag)
-{
-    int f = fcntl(fd, get);
-    return f < 0 ? -1 : fcntl(fd, setf, f | flag);
-}
-
 static void close_fd(int *fd)
 {
     if (*fd >= 0)
@@ -61,46 +49,6 @@ static void close_fd(int *fd)
 
 /* ---- starting it ------------------------------------------------------- */
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
-static void child_exec(char *const argv[], int in, int out, int errw, int report)
-{
-    setpgid(0, 0);
-    int fds[3] = {in, out, errw};
-    for (int i = 0; i < 3; i++)  /* move out of 0..2 first, so dup2 can't clobber one */
-        if (fds[i] < 3)
-            fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
-    for (int i = 0; i < 3; i++)
-        if (fds[i] < 0 || dup2(fds[i], i) < 0)
-            _exit(127);
-    signal(SIGPIPE, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    execvp(argv[0], argv);
-    int e = errno;
-    ssize_t w = write(report, &e, sizeof e);
-    (void)w;
-    _exit(127);
-}
-
-static void close_pipes(int p[4][2])
-{
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 2; j++)
-            close_fd(&p[i][j]);
-}
-
-/* Waits for the exec report: EOF means exec worked (the pipe is close-on-exec). */
-static int exec_result(int fd)
-{
-    int e = 0;
-    ssize_t n;
-    do
-        n = read(fd, &e, sizeof e);
-    while (n < 0 && errno == EINTR);
-    return n == (ssize_t)sizeof e ? e : 0;
-}
-
 aft_translator *aft_translator_start(char *const argv[], const aft_translator_opts *opts,
                                      aft_error *err)
 {
@@ -109,138 +57,25 @@ aft_translator *aft_translator_start(char *const argv[], const aft_translator_op
         return NULL;
     }
     aft_translator *t = calloc(1, sizeof *t);
-    int p[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}}; /* stdin stdout stderr report */
     if (!t || !(t->name = strdup(argv[0]))) {
         free(t);
         aft_error_set(err, "out of memory");
         return NULL;
     }
-    for (int i = 0; i < 4; i++) {
-        if (pipe(p[i]) < 0 || set_flag(p[i][0], F_GETFD, F_SETFD, FD_CLOEXEC) < 0 ||
-            set_flag(p[i][1], F_GETFD, F_SETFD, FD_CLOEXEC) < 0) {
-            aft_error_errno(err, errno, "translator '%s': pipe", argv[0]);
-            goto fail;
-        }
+    if (aft_subproc_start(&t->p, argv, NULL, "translator", err) < 0) {
+        free(t->name);
+        free(t);
+        return NULL;
     }
-    t->pid = fork();
-    if (t->pid < 0) {
-        aft_error_errno(err, errno, "translator '%s': fork", argv[0]);
-        goto fail;
-    }
-    if (t->pid == 0)
-        child_exec(argv, p[0][0], p[1][1], p[2][1], p[3][1]);
-    setpgid(t->pid, t->pid); /* also here, so a kill of the group can't race the child */
-    close_fd(&p[0][0]);
-    close_fd(&p[1][1]);
-    close_fd(&p[2][1]);
-    close_fd(&p[3][1]);
-    int e = exec_result(p[3][0]);
-    if (e) {
-        waitpid(t->pid, NULL, 0);
-        aft_error_errno(err, e, "cannot run translator '%s'", argv[0]);
-        goto fail;
-    }
-    t->in = p[0][1], t->out = p[1][0], t->errfd = p[2][0];
-    p[0][1] = p[1][0] = p[2][0] = -1;
-    close_pipes(p);
-    set_flag(t->in, F_GETFL, F_SETFL, O_NONBLOCK);
-    set_flag(t->out, F_GETFL, F_SETFL, O_NONBLOCK);
-    set_flag(t->errfd, F_GETFL, F_SETFL, O_NONBLOCK);
     t->timeout_ms = opts->timeout_ms;
     t->max_inflight = opts->max_inflight;
     t->next_id = 1;
     return t;
-fail:
-    close_pipes(p);
-    free(t->name);
-    free(t);
-    return NULL;
 }
 
 pid_t aft_translator_pid(const aft_translator *t)
 {
-    return t->pid;
-}
-
-/* ---- reading its stderr and its fate -------------------------------------- */
-
-static void read_stderr(aft_translator *t)
-{
-    char buf[4096];
-    for (;;) {
-        ssize_t n = t->errfd >= 0 ? read(t->errfd, buf, sizeof buf) : 0;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0)
-            close_fd(&t->errfd);
-        if (n <= 0)
-            return;
-        /* keep only the tail */
-        size_t k = (size_t)n;
-        if (k >= ERR_TAIL) {
-            memcpy(t->err_tail, buf + k - ERR_TAIL, ERR_TAIL);
-            t->err_len = ERR_TAIL;
-        } else {
-            size_t keep = t->err_len + k > ERR_TAIL ? ERR_TAIL - k : t->err_len;
-            memmove(t->err_tail, t->err_tail + t->err_len - keep, keep);
-            memcpy(t->err_tail + keep, buf, k);
-            t->err_len = keep + k;
-        }
-    }
-}
-
-/* The last non-empty line of its stderr, printable, or "". */
-static void stderr_last_line(const aft_translator *t, char *buf, size_t size)
-{
-    size_t end = t->err_len;
-    while (end > 0 && (t->err_tail[end - 1] == '\n' || t->err_tail[end - 1] == '\r'))
-        end--;
-    size_t start = end;
-    while (start > 0 && t->err_tail[start - 1] != '\n')
-        start--;
-    size_t n = 0;
-    for (size_t i = start; i < end && n + 1 < size; i++)
-        buf[n++] = (unsigned char)t->err_tail[i] < 0x20 ? '?' : t->err_tail[i];
-    buf[n] = '\0';
-}
-
-/* Reaps it, waiting up to ms for it to exit by itself, then killing its group. */
-static int reap(aft_translator *t, int ms)
-{
-    if (t->reaped)
-        return 0;
-    long long deadline = now_ms() + ms;
-    for (;;) {
-        pid_t r = waitpid(t->pid, &t->status, WNOHANG);
-        if (r == t->pid || (r < 0 && errno != EINTR)) {
-            t->reaped = 1;
-            return 0;
-        }
-        if (now_ms() >= deadline)
-            break;
-        /* Bounded wait for an exit already under way (its pipes just closed). */
-        read_stderr(t);
-        poll(NULL, 0, 2);
-    }
-    if (kill(-t->pid, SIGKILL) < 0)
-        kill(t->pid, SIGKILL);
-    while (waitpid(t->pid, &t->status, 0) < 0 && errno == EINTR)
-        ;
-    t->reaped = 1;
-    return -1;
-}
-
-static void describe_exit(const aft_translator *t, int killed, char *buf, size_t size)
-{
-    if (killed)
-        snprintf(buf, size, "; it was still running and was killed");
-    else if (WIFEXITED(t->status))
-        snprintf(buf, size, "; it exited with status %d", WEXITSTATUS(t->status));
-    else if (WIFSIGNALED(t->status))
-        snprintf(buf, size, "; it was killed by signal %d (%s)", WTERMSIG(t->status),
-                 strsignal(WTERMSIG(t->status)));
-    else
-        buf[0] = '\0';
+    return t->p.pid;
 }
 
 /* Ends the translator after a failure and writes the message (remembered
@@ -248,22 +83,14 @@ static void describe_exit(const aft_translator *t, int killed, char *buf, size_t
  * crash reports its own status; 0 kills it at once (a hang, garbage). */
 static int fail(aft_translator *t, aft_error *err, int grace_ms, const char *fmt, ...)
 {
-    char what[600], fate[160] = "", last[200];
+    char what[600], fate[400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    close_fd(&t->in);
-    int killed = reap(t, grace_ms) < 0;
-    if (grace_ms > 0)
-        describe_exit(t, killed, fate, sizeof fate);
-    read_stderr(t);
-    stderr_last_line(t, last, sizeof last);
-    snprintf(t->dead_msg, sizeof t->dead_msg, "translator '%s' %s%s%s%s%s", t->name, what, fate,
-             last[0] ? "; its last words on stderr: \"" : "", last, last[0] ? "\"" : "");
+    aft_subproc_fail_end(&t->p, grace_ms, fate, sizeof fate);
+    snprintf(t->dead_msg, sizeof t->dead_msg, "translator '%s' %s%s", t->name, what, fate);
     t->dead = 1;
-    close_fd(&t->out);
-    close_fd(&t->errfd);
     return aft_error_set(err, "%s", t->dead_msg);
 }
 
@@ -280,27 +107,6 @@ typedef struct batch {
     char *wbuf;                 /* the request being written */
     size_t wlen, woff;
 } batch;
-
-/* write() with SIGPIPE blocked in this thread, and a SIGPIPE that the write
- * raised taken back, so a translator that died can't kill us. */
-static ssize_t write_nosigpipe(int fd, const void *buf, size_t len)
-{
-    sigset_t pipe_set, old, pending;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    sigpending(&pending);
-    int was_pending = sigismember(&pending, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    ssize_t n = write(fd, buf, len);
-    int e = errno;
-    if (n < 0 && e == EPIPE && !was_pending) {
-        struct timespec zero = {0, 0};
-        sigtimedwait(&pipe_set, NULL, &zero);
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    errno = e;
-    return n;
-}
 
 static int queue_request(aft_translator *t, batch *b, aft_error *err)
 {
@@ -331,7 +137,7 @@ static int queue_request(aft_translator *t, batch *b, aft_error *err)
 static int pump_write(aft_translator *t, batch *b, aft_error *err)
 {
     while (b->woff < b->wlen) {
-        ssize_t n = write_nosigpipe(t->in, b->wbuf + b->woff, b->wlen - b->woff);
+        ssize_t n = aft_subproc_write(&t->p, b->wbuf + b->woff, b->wlen - b->woff);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
@@ -407,7 +213,7 @@ static int pump_read(aft_translator *t, batch *b, aft_error *err)
 {
     char buf[65536];
     for (;;) {
-        ssize_t n = read(t->out, buf, sizeof buf);
+        ssize_t n = read(t->p.out, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
@@ -464,15 +270,15 @@ static int run_batch(aft_translator *t, batch *b, aft_error *err)
         if (wait == 0)
             return fail(t, err, 0, "did not answer request %lld within %d ms (hung?)",
                         b->base + (long long)b->oldest, t->timeout_ms);
-        struct pollfd fds[3] = {{t->in, b->woff < b->wlen ? POLLOUT : 0, 0},
-                                {t->out, POLLIN, 0}, {t->errfd, POLLIN, 0}};
+        struct pollfd fds[3] = {{t->p.in, b->woff < b->wlen ? POLLOUT : 0, 0},
+                                {t->p.out, POLLIN, 0}, {t->p.errfd, POLLIN, 0}};
         int r = poll(fds, 3, wait < 0 ? -1 : (int)(wait > 60000 ? 60000 : wait));
         if (r < 0 && errno != EINTR)
             return fail(t, err, 0, "could not be waited for: poll: %s", strerror(errno));
         if (r <= 0)
             continue;
         if (fds[2].revents)
-            read_stderr(t);
+            aft_subproc_read_stderr(&t->p);
         if ((fds[0].revents & (POLLOUT | POLLERR | POLLHUP)) && pump_write(t, b, err) < 0)
             return -1;
         if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && pump_read(t, b, err) < 0)
@@ -510,34 +316,34 @@ int aft_translator_finish(aft_translator *t, aft_error *err)
 {
     if (t->dead)
         return aft_error_set(err, "%s", t->dead_msg);
-    close_fd(&t->in);
+    aft_subproc *p = &t->p;
+    close_fd(&p->in);
     /* What it still prints is not waited for by anyone: read and drop it. */
     long long deadline = now_ms() + t->timeout_ms;
-    while (t->out >= 0 && now_ms() < deadline) {
-        struct pollfd fds[2] = {{t->out, POLLIN, 0}, {t->errfd, POLLIN, 0}};
+    while (p->out >= 0 && now_ms() < deadline) {
+        struct pollfd fds[2] = {{p->out, POLLIN, 0}, {p->errfd, POLLIN, 0}};
         if (poll(fds, 2, (int)(deadline - now_ms())) <= 0)
             break;
         char buf[4096];
         if (fds[1].revents)
-            read_stderr(t);
-        ssize_t k = fds[0].revents ? read(t->out, buf, sizeof buf) : -1;
+            aft_subproc_read_stderr(p);
+        ssize_t k = fds[0].revents ? read(p->out, buf, sizeof buf) : -1;
         if (k == 0)
-            close_fd(&t->out);
+            close_fd(&p->out);
     }
     long long left = deadline - now_ms();
-    int killed = reap(t, left > 0 ? (int)left : 0) < 0;
-    read_stderr(t);
-    int bad = killed || !WIFEXITED(t->status) || WEXITSTATUS(t->status) != 0;
+    int killed = aft_subproc_reap(p, left > 0 ? (int)left : 0);
+    aft_subproc_read_stderr(p);
+    int bad = killed || !WIFEXITED(p->status) || WEXITSTATUS(p->status) != 0;
     if (bad) {
         char fate[160], last[200];
-        describe_exit(t, killed, fate, sizeof fate);
-        stderr_last_line(t, last, sizeof last);
+        aft_subproc_describe_exit(p, killed, fate, sizeof fate);
+        aft_subproc_stderr_line(p, last, sizeof last);
         aft_error_set(err, "translator '%s' did not end cleanly after its input closed%s%s%s%s",
                       t->name, fate, last[0] ? "; its last words on stderr: \"" : "", last,
                       last[0] ? "\"" : "");
     }
-    close_fd(&t->out);
-    close_fd(&t->errfd);
+    aft_subproc_end(p);
     return bad ? -1 : 0;
 }
 
@@ -545,11 +351,7 @@ void aft_translator_free(aft_translator *t)
 {
     if (!t)
         return;
-    close_fd(&t->in);
-    if (!t->reaped)
-        reap(t, 0);
-    close_fd(&t->out);
-    close_fd(&t->errfd);
+    aft_subproc_end(&t->p);
     free(t->line);
     free(t->name);
     free(t);

@@ -26,19 +26,12 @@ static float *grad_of(const aft_model *m, const float *p, float *g)
     return p && trainable(m, p) ? g : NULL;
 }
 
-/* d hidden of each labelled example into dlnf (B, T, C) at its last position. */
-static void action_head_bwd(aft_model *m, aft_acts *a, float *dlnf)
+/* The action head's weights and the hidden states' gradient (into dlnf at
+ * each example's read position) from dl = d loss / d logits (B, A). */
+static void action_head_bwd_from(aft_model *m, aft_acts *a, const float *dl, float *dlnf)
 {
     int B = a->B, T = a->T, C = m->cfg.d_model, A = m->cfg.n_actions;
-    float *dl = a->d_logits, *dh = a->d_rows_dh; /* (B, A), (B, C) */
-    for (int b = 0; b < B; b++) {
-        float *row = dl + (size_t)b * A;
-        if (a->labels[b] >= 0)
-            aft_k_xent_bwd(row, a->act_logits + (size_t)b * A, a->act_lse[b], a->labels[b],
-                           a->cls_scale, A);
-        else
-            memset(row, 0, (size_t)A * sizeof *row);
-    }
+    float *dh = a->d_rows_dh; /* (B, C) */
     float *gw = grad_of(m, m->p.score_w, m->g.score_w);
     float *gb = grad_of(m, m->p.score_b, m->g.score_b);
     if (gw) /* (A, C) += dl^T @ hidden */
@@ -54,6 +47,40 @@ static void action_head_bwd(aft_model *m, aft_acts *a, float *dlnf)
         float *d = dlnf + ((size_t)b * T + a->read_pos[b]) * C;
         for (int i = 0; i < C; i++)
             d[i] += dh[(size_t)b * C + i];
+    }
+}
+
+/* d hidden of each labelled example into dlnf (B, T, C) at its last position. */
+static void action_head_bwd(aft_model *m, aft_acts *a, float *dlnf)
+{
+    int B = a->B, A = m->cfg.n_actions;
+    float *dl = a->d_logits; /* (B, A) */
+    for (int b = 0; b < B; b++) {
+        float *row = dl + (size_t)b * A;
+        if (a->labels[b] >= 0)
+            aft_k_xent_bwd(row, a->act_logits + (size_t)b * A, a->act_lse[b], a->labels[b],
+                           a->cls_scale, A);
+        else
+            memset(row, 0, (size_t)A * sizeof *row);
+    }
+    action_head_bwd_from(m, a, dl, dlnf);
+}
+
+/* value (B) = hidden @ value_w + value_b, from dv = d loss / d value. */
+static void value_head_bwd(aft_model *m, aft_acts *a, const float *dv, float *dlnf)
+{
+    int B = a->B, T = a->T, C = m->cfg.d_model;
+    float *gw = grad_of(m, m->p.value_w, m->g.value_w);
+    float *gb = grad_of(m, m->p.value_b, m->g.value_b);
+    for (int b = 0; b < B; b++) {
+        const float *h = a->hidden + (size_t)b * C;
+        float *d = dlnf + ((size_t)b * T + a->read_pos[b]) * C;
+        for (int i = 0; gw && i < C; i++)
+            gw[i] += dv[b] * h[i];
+        if (gb)
+            gb[0] += dv[b];
+        for (int i = 0; i < C; i++)
+            d[i] += dv[b] * m->p.value_w[i];
     }
 }
 
@@ -159,23 +186,13 @@ static int block_trains(const aft_model *m, int l)
     return 0;
 }
 
-int aft_model_backward(aft_model *m, aft_error *err)
+/* From dlnf (d loss / d final LayerNorm output, (B, T, C)) down through
+ * the blocks to the embeddings. */
+static void trunk_bwd(aft_model *m, aft_acts *a, const float *dlnf)
 {
     const aft_model_config *c = &m->cfg;
-    aft_acts *a = m->acts;
-    if (!m->have_forward || !a)
-        return aft_error_set(err, "backward needs a training forward pass first (one backward "
-                                  "per forward)");
-    m->have_forward = 0;
     int B = a->B, T = a->T, C = c->d_model, L = c->n_layer;
     size_t N = (size_t)B * T;
-    float *dlnf = a->d_small; /* (B, T, C) */
-    memset(dlnf, 0, N * C * sizeof *dlnf);
-    if (a->cls_on)
-        action_head_bwd(m, a, dlnf);
-    if (a->lm_on)
-        lm_head_bwd(m, a, dlnf);
-
     memset(a->d_res, 0, N * C * sizeof(float));
     aft_k_layernorm_bwd(a->d_res, grad_of(m, m->p.lnf_w, m->g.lnf_w),
                         grad_of(m, m->p.lnf_b, m->g.lnf_b), dlnf, a->layers[L - 1].out,
@@ -194,5 +211,52 @@ int aft_model_backward(aft_model *m, aft_error *err)
             aft_k_dropout(a->d_res, a->d_res, a->emb_mask, 1.0f / (1.0f - c->dropout), N * C);
         aft_k_embed_bwd(dwte, dwpe, a->d_res, a->tokens, B, T, C);
     }
+}
+
+/* The last training forward's activations, claimed for one backward. */
+static aft_acts *take_forward(aft_model *m, aft_error *err)
+{
+    aft_acts *a = m->acts;
+    if (!m->have_forward || !a) {
+        aft_error_set(err, "backward needs a training forward pass first (one backward per "
+                           "forward)");
+        return NULL;
+    }
+    m->have_forward = 0;
+    return a;
+}
+
+int aft_model_backward(aft_model *m, aft_error *err)
+{
+    aft_acts *a = take_forward(m, err);
+    if (!a)
+        return -1;
+    float *dlnf = a->d_small; /* (B, T, C) */
+    memset(dlnf, 0, (size_t)a->B * a->T * m->cfg.d_model * sizeof *dlnf);
+    if (a->cls_on)
+        action_head_bwd(m, a, dlnf);
+    if (a->lm_on)
+        lm_head_bwd(m, a, dlnf);
+    trunk_bwd(m, a, dlnf);
+    return 0;
+}
+
+int aft_model_backward_heads(aft_model *m, const float *d_logits, const float *d_values,
+                             aft_error *err)
+{
+    if (d_logits && m->cfg.n_actions == 0)
+        return aft_error_set(err, "action-logit gradients given but the model has no action head");
+    if (d_values && !m->cfg.value_head)
+        return aft_error_set(err, "value gradients given but the model has no value head");
+    aft_acts *a = take_forward(m, err);
+    if (!a)
+        return -1;
+    float *dlnf = a->d_small;
+    memset(dlnf, 0, (size_t)a->B * a->T * m->cfg.d_model * sizeof *dlnf);
+    if (d_logits)
+        action_head_bwd_from(m, a, d_logits, dlnf);
+    if (d_values)
+        value_head_bwd(m, a, d_values, dlnf);
+    trunk_bwd(m, a, dlnf);
     return 0;
 }

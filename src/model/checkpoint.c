@@ -59,6 +59,8 @@ static int add_agentft(cJSON *root, const aft_model_config *c, const char *const
         !cJSON_AddNumberToObject(a, "lora_alpha", aft_float_to_decimal(c->lora_alpha)) ||
         !cJSON_AddNumberToObject(a, "freeze_layers", c->freeze_layers))
         return -1;
+    if (c->value_head && !cJSON_AddTrueToObject(a, "value_head"))
+        return -1;
     return 0;
 }
 
@@ -250,11 +252,17 @@ static int read_agentft(const char *path, const cJSON *a, aft_model_config *c, a
         get_float(path, a, "lora_alpha", 0, 1e6, &c->lora_alpha, err) < 0 ||
         get_int(path, a, "freeze_layers", 0, 256, 0, &c->freeze_layers, err) < 0)
         return -1;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, "value_head");
+    if (v && !cJSON_IsBool(v))
+        return aft_error_set(err, "%s: agentft.value_head must be true or false", path);
+    c->value_head = cJSON_IsTrue(v);
     return 0;
 }
 
 /* The architecture comes from the folder; LoRA, freezing and dropout from the
- * overrides when given (they are choices of the run, not of the weights). */
+ * overrides when given (they are choices of the run, not of the weights). A
+ * value head comes from either: a run may add one (PPO from a supervised
+ * checkpoint), and a folder's own is kept so that its tensors load. */
 static int read_config(const char *dir, const aft_model_config *ov, int n_actions,
                        aft_model_config *c, aft_error *err)
 {
@@ -289,6 +297,7 @@ static int read_config(const char *dir, const aft_model_config *ov, int n_action
         c->freeze_layers = ov->freeze_layers;
         c->dropout = ov->dropout;
         c->attn_dropout = ov->attn_dropout;
+        c->value_head = c->value_head || ov->value_head;
     }
     c->n_actions = n_actions;
     if (aft_model_config_check(c, err) < 0) {
@@ -313,11 +322,12 @@ static int ends_with(const char *s, const char *suffix)
 }
 
 /* GPT2Model saves names without "transformer."; GPT2LMHeadModel and
- * GPT2ForSequenceClassification with it. Our table uses the prefixed form. */
+ * GPT2ForSequenceClassification with it. Our table uses the prefixed form
+ * (the heads, score.* and PPO's value.*, sit outside the transformer). */
 static int canonical(const char *name, char *buf, size_t size)
 {
     int n = strncmp(name, "transformer.", 12) == 0 || strncmp(name, "score.", 6) == 0 ||
-                    strncmp(name, "lm_head.", 8) == 0
+                    strncmp(name, "lm_head.", 8) == 0 || strncmp(name, "value.", 6) == 0
                 ? snprintf(buf, size, "%s", name)
                 : snprintf(buf, size, "transformer.%s", name);
     return n >= 0 && (size_t)n < size ? 0 : -1;
@@ -411,6 +421,8 @@ static int load_one(loader *L, const aft_st_tensor *t, aft_error *err)
     if (!p) {
         if (named && strncmp(canon, "score.", 6) == 0 && L->m->cfg.n_actions == 0)
             return 0; /* a head we were asked not to have */
+        if (named && strncmp(canon, "value.", 6) == 0 && !L->m->cfg.value_head)
+            return 0;
         return unknown_tensor(L, t->name, err);
     }
     size_t i = (size_t)(p - L->m->params);

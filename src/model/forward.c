@@ -98,6 +98,7 @@ static size_t plan(aft_acts *a, const aft_model_config *c, const layout *ly, cha
     a->hidden = F(B * C);
     a->act_logits = A ? F(B * A) : NULL;
     a->act_lse = A ? F(B) : NULL;
+    a->values = c->value_head ? F(B) : NULL;
     a->lm_logits = ly->lm_rows ? F(ly->lm_rows * V) : NULL;
     a->lm_lse = ly->lm_rows ? F(N) : NULL;
     a->lm_h = ly->lm_rows ? F(chunk * C) : NULL;
@@ -267,6 +268,9 @@ static void action_head_fwd(aft_model *m, aft_acts *a, aft_forward_result *res)
     for (int b = 0; b < B; b++)
         memcpy(a->hidden + (size_t)b * C, a->lnf + ((size_t)b * T + a->read_pos[b]) * C,
                (size_t)C * sizeof(float));
+    for (int b = 0; a->values && b < B; b++)
+        a->values[b] = cblas_sdot(C, a->hidden + (size_t)b * C, 1, m->p.value_w, 1) +
+                       m->p.value_b[0];
     if (A == 0)
         return;
     /* logits (B, A) = hidden (B, C) @ score_w^T + score_b */
@@ -443,6 +447,12 @@ const float *aft_model_lm_logits(const aft_model *m)
 {
     const aft_acts *a = m->acts;
     return a && a->B && a->lm_all ? a->lm_logits : NULL;
+}
+
+const float *aft_model_values(const aft_model *m)
+{
+    const aft_acts *a = m->acts;
+    return a && a->B ? a->values : NULL;
 }
 
 const float *aft_model_last_hidden(const aft_model *m)

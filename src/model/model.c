@@ -137,6 +137,10 @@ static int build_table(table_builder *tb, const aft_model_config *c)
             add_param(tb, "score.bias", (size_t)c->n_actions, 0, c->n_layer, 0, 1, AFT_PARAM_HEAD) < 0)
             return -1;
     }
+    if (c->value_head &&
+        (add_param(tb, "value.weight", C, 0, c->n_layer, 0, 1, AFT_PARAM_VALUE) < 0 ||
+         add_param(tb, "value.bias", 1, 0, c->n_layer, 0, 1, AFT_PARAM_VALUE) < 0))
+        return -1;
     return 0;
 }
 
@@ -163,6 +167,8 @@ static void point_views(aft_model *m, float *base, aft_model_views *v)
     v->lnf_b = base + t[i++].offset;
     v->score_w = c->n_actions ? base + t[i++].offset : NULL;
     v->score_b = c->n_actions ? base + t[i++].offset : NULL;
+    v->value_w = c->value_head ? base + t[i++].offset : NULL;
+    v->value_b = c->value_head ? base + t[i++].offset : NULL;
 }
 
 aft_model *aft_model_new(const aft_model_config *cfg, aft_error *err)
@@ -272,7 +278,9 @@ void aft_model_init_random(aft_model *m, uint64_t seed)
         float *x = m->param_mem + p->offset;
         const char *n = p->name;
         size_t len = strlen(n);
-        if (p->kind == AFT_PARAM_LORA) {
+        if (p->kind == AFT_PARAM_VALUE) {
+            memset(x, 0, p->numel * sizeof *x);
+        } else if (p->kind == AFT_PARAM_LORA) {
             /* B = 0 makes each adapter start as a no-op; A gets a Kaiming-like scale. */
             if (strstr(n, "lora_B"))
                 memset(x, 0, p->numel * sizeof *x);

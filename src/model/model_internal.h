@@ -29,6 +29,7 @@ typedef struct aft_model_views {
     aft_block_views *blocks;       /* n_layer of them */
     float *lnf_w, *lnf_b;          /* (C) */
     float *score_w, *score_b;      /* (A, C), (A); NULL when n_actions == 0 */
+    float *value_w, *value_b;      /* (C), (1); NULL without a value head */
 } aft_model_views;
 
 struct aft_model {
@@ -87,6 +88,7 @@ typedef struct aft_acts {
     float *lnf, *lnf_mean, *lnf_rstd; /* (B, T, C), (B, T), (B, T) */
     float *hidden;                    /* (B, C) ln_f state at position length - 1 */
     float *act_logits, *act_lse;      /* (B, A), (B) */
+    float *values;                    /* (B) value head outputs; NULL without one */
     float *lm_logits, *lm_lse;        /* (B, T, V) or (rows, V), (B, T) */
     float *lm_h;                      /* (chunk, C) gathered ln_f rows of LM targets */
     float *att_scratch;               /* (4, T, T) */

@@ -123,6 +123,24 @@ static int reserve(aft_example_set *set, size_t more_tokens, aft_error *err)
     return 0;
 }
 
+int aft_examples_copy(aft_example_set *dst, const aft_example_set *src, size_t i,
+                      aft_error *err)
+{
+    if (i >= src->count)
+        return aft_error_set(err, "example %zu of %zu does not exist", i, src->count);
+    const aft_example *e = &src->items[i];
+    if (reserve(dst, e->length, err) < 0)
+        return -1;
+    aft_example *d = &dst->items[dst->count++];
+    *d = *e;
+    d->offset = dst->n_tokens;
+    memcpy(dst->tokens + dst->n_tokens, src->tokens + e->offset, e->length * sizeof(int32_t));
+    dst->n_tokens += e->length;
+    dst->context_cut += e->context_cut;
+    dst->unknown_label += e->label < 0;
+    return 0;
+}
+
 /* Token ids of the special tokens, looked up once per call of aft_examples_add. */
 typedef struct specials {
     int32_t eot, action, response;
