@@ -3,13 +3,14 @@
 # missing, with sudo when not root), then configures and builds it in place.
 # --tests also installs what the test suite uses (tmux, PyTorch for the
 # reference checks, node/npm for the GPT-2 encoder check, wordnet-base for
-# the augmentation tests). Other arguments go to ./configure.
+# the augmentation tests, OpenMPI for the data-parallel tests) and builds
+# with --with-mpi. Other arguments go to ./configure.
 set -e
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake pkg-config libncurses-dev libyaml-dev \
 libcjson-dev libopenblas-dev libcmocka-dev"
-TEST_PACKAGES="tmux python3 python3-torch wordnet-base"
+TEST_PACKAGES="tmux python3 python3-torch wordnet-base libopenmpi-dev openmpi-bin"
 
 with_tests=0
 for arg in "$@"; do
@@ -19,6 +20,9 @@ configure_args=""
 for arg in "$@"; do
     [ "$arg" = "--tests" ] || configure_args="$configure_args $arg"
 done
+if [ "$with_tests" -eq 1 ]; then
+    configure_args="$configure_args --with-mpi"
+fi
 
 wanted="$PACKAGES"
 if [ "$with_tests" -eq 1 ]; then

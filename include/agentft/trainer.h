@@ -16,7 +16,18 @@
  *
  * The engine never prints: errors come back in aft_error, the human log goes
  * to RUN/train.log, and notes for the user (a skipped checkpoint on resume)
- * to aft_trainer_notes. */
+ * to aft_trainer_notes.
+ *
+ * Data-parallel runs (opts.dist with several ranks, under mpirun): every
+ * rank makes the trainer from the same workspace (rank 0 first, then the
+ * others, for resume), and every rank runs it. Each global batch is split
+ * across the ranks (the data order is the same on all), gradients are
+ * summed over them, and rank 0's initial weights are sent to all, so the
+ * weights stay identical. Rank 0 alone writes the run directory and serves
+ * commands, which it hands to the others at step boundaries; validation is
+ * split across ranks. aft_trainer_abort is then rank 0's alone (the others
+ * follow at the next step boundary), and a failure on any rank must end the
+ * job (aft_dist_abort), since the others wait for it. */
 #ifndef AGENTFT_TRAINER_H
 #define AGENTFT_TRAINER_H
 
@@ -26,6 +37,7 @@
 #include "agentft/config.h"
 #include "agentft/control.h"
 #include "agentft/dataset.h"
+#include "agentft/dist.h"
 #include "agentft/error.h"
 
 typedef struct aft_trainer aft_trainer;
@@ -38,6 +50,9 @@ typedef struct aft_trainer_opts {
     int ui_open;           /* threads = 0 then leaves one core to the UI */
     int defer_prepare;     /* new() only checks the config; loading the data, the tokenizer and
                               the model happens at the start of the run (phase PREPARING) */
+    aft_dist *dist;        /* the MPI job this run is one rank of (borrowed; NULL = a process
+                              of its own). Rank 0 alone writes the run directory and takes
+                              commands; see "Data-parallel runs" below */
 } aft_trainer_opts;
 
 /* Defaults: no notify fd, no control socket, everything prepared in new(). */

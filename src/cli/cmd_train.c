@@ -1,7 +1,8 @@
 /* `agentft train WS` and `agentft resume RUN`: a run in the trainer's thread
  * while this thread shows progress (one line redrawn in place on a terminal,
  * plain lines otherwise) and turns Ctrl-C into "checkpoint and stop", a
- * second one into "stop at once". */
+ * second one into "stop at once". Under mpirun every rank trains and rank 0
+ * alone talks to the user; a rank that fails ends the whole job. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentft/dist.h"
 #include "agentft/trainer.h"
 #include "cli.h"
 
@@ -28,6 +30,7 @@ static void on_interrupt(int sig)
 }
 
 typedef struct view {
+    aft_dist *dist;          /* the MPI job (one process without mpirun) */
     int tty, quiet, width;
     size_t train_seen, val_seen, events_seen, pat_seen;
     uint64_t every;          /* plain lines: a train line every this many steps */
@@ -179,11 +182,33 @@ static void show(view *v, aft_trainer *t)
     fflush(stdout);
 }
 
+/* Under mpirun a signal mostly means the launcher is ending the job: a rank
+ * died or failed, or mpirun itself was interrupted. Rank 0 stops the run
+ * (the others follow it at the next step boundary); a second signal ends
+ * this rank at once, and mpirun then ends the others. */
+static void interrupt_rank(aft_trainer *t, view *v, int handled)
+{
+    int rank = aft_dist_rank(v->dist);
+    if (handled > 1) {
+        fprintf(stderr, "agentft: rank %d: stopping at once\n", rank);
+        _exit(130);
+    }
+    fprintf(stderr, "agentft: rank %d: asked to stop (mpirun does so when a rank has ended or "
+            "when it is interrupted); %s\n", rank,
+            rank == 0 ? "stopping with a checkpoint if every rank is still there"
+                      : "stopping with rank 0");
+    aft_cmd stop = {.kind = AFT_CMD_STOP};
+    if (rank == 0)
+        aft_trainer_command(t, &stop, NULL);
+}
+
 static void handle_interrupts(aft_trainer *t, view *v, int *handled)
 {
     while (*handled < interrupts) {
         (*handled)++;
-        if (*handled == 1) {
+        if (aft_dist_size(v->dist) > 1) {
+            interrupt_rank(t, v, *handled);
+        } else if (*handled == 1) {
             aft_cmd stop = {.kind = AFT_CMD_STOP};
             aft_error err = {0};
             if (aft_trainer_command(t, &stop, &err) == 0)
@@ -240,6 +265,13 @@ static int drive(aft_trainer *t, int news, view *v)
     int rc = aft_trainer_join(t, &err);
     if (v->tty && v->line_shown)
         fputs("\n", stdout);
+    if (rc < 0 && aft_dist_size(v->dist) > 1) {
+        /* The other ranks may be waiting for this one: end them all. */
+        fprintf(stderr, "agentft: rank %d: the run failed: %s; ending every rank\n",
+                aft_dist_rank(v->dist), err.msg);
+        fflush(NULL);
+        aft_dist_abort(v->dist, CLI_FAIL);
+    }
     if (rc < 0)
         fprintf(stderr, "agentft: the run failed: %s\n", err.msg);
     return rc;
@@ -280,16 +312,22 @@ static void print_notes(aft_trainer *t)
 }
 
 /* Everything after the trainer exists, for train and resume alike. */
-static int go(aft_trainer *t, int news[2], int quiet, int test)
+static int go(aft_trainer *t, int news[2], aft_dist *dist, int quiet, int test)
 {
-    view v = {.quiet = quiet, .tty = isatty(STDOUT_FILENO), .t0 = mono()};
+    int leader = aft_dist_rank(dist) == 0;
+    view v = {.dist = dist, .quiet = quiet || !leader, .tty = isatty(STDOUT_FILENO),
+              .t0 = mono()};
     struct winsize ws;
     v.width = v.tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
-    print_notes(t);
-    printf("run: %s\n", aft_trainer_run_dir(t));
-    fflush(stdout);
+    if (leader) {
+        print_notes(t);
+        printf("run: %s\n", aft_trainer_run_dir(t));
+        if (aft_dist_size(dist) > 1)
+            printf("ranks: %d (MPI)\n", aft_dist_size(dist));
+        fflush(stdout);
+    }
     int rc = drive(t, news[0], &v);
-    if (rc == 0)
+    if (rc == 0 && leader)
         summary(t, &v, test);
     aft_trainer_free(t);
     close(news[0]);
@@ -297,6 +335,56 @@ static int go(aft_trainer *t, int news[2], int quiet, int test)
     if (rc < 0)
         return CLI_FAIL;
     return interrupts ? 130 : CLI_OK;
+}
+
+/* Makes this rank's trainer (o->dist set) with make(arg, o, err). */
+typedef aft_trainer *(*make_fn)(void *arg, const aft_trainer_opts *o, aft_error *err);
+
+static void say_failure(aft_dist *d, const char *msg)
+{
+    if (aft_dist_size(d) > 1)
+        fprintf(stderr, "rank %d: %s\n", aft_dist_rank(d), msg);
+    else
+        fprintf(stderr, "%s\n", msg);
+}
+
+/* Every rank makes its trainer, and they agree before any trains: when some
+ * failed, each of those says why (rank 0 alone when all failed: the same
+ * reason) and every rank gives up. With leader_first rank 0 goes first and
+ * the others only if it succeeded (resume: rank 0 tidies the run directory
+ * that the others then read). */
+static aft_trainer *make_on_ranks(aft_dist *d, int leader_first, make_fn make, void *arg,
+                                  const aft_trainer_opts *o)
+{
+    int rank = aft_dist_rank(d), size = aft_dist_size(d);
+    aft_error err = {0};
+    aft_trainer *t = NULL;
+    uint64_t first_ok = 1;
+    if (!leader_first || rank == 0)
+        t = make(arg, o, &err);
+    if (leader_first) {
+        first_ok = t != NULL;
+        if (aft_dist_bcast(d, &first_ok, sizeof first_ok, &err) < 0)
+            first_ok = 0;
+        if (rank > 0 && first_ok)
+            t = make(arg, o, &err);
+    }
+    uint64_t *ok = calloc((size_t)size, sizeof *ok);
+    size_t failed = 0;
+    if (!ok || aft_dist_gather_u64(d, t != NULL, ok, &err) < 0) {
+        aft_trainer_free(t);
+        t = NULL;
+        failed = (size_t)size;
+    }
+    for (int r = 0; ok && r < size; r++)
+        failed += !ok[r];
+    free(ok);
+    if (failed == 0)
+        return t;
+    if (!t && (failed < (size_t)size || rank == 0) && (first_ok || rank == 0))
+        say_failure(d, err.msg[0] ? err.msg : "out of memory");
+    aft_trainer_free(t);
+    return NULL;
 }
 
 static int open_news(int p[2], aft_trainer_opts *o)
@@ -312,6 +400,61 @@ static int open_news(int p[2], aft_trainer_opts *o)
     int fl = fcntl(p[0], F_GETFL);
     fcntl(p[0], F_SETFL, fl | O_NONBLOCK);
     return 0;
+}
+
+/* Joins the MPI job (a job of one without mpirun), makes the trainer on
+ * every rank and runs it. */
+static int run_ranks(const char *cmd, int leader_first, make_fn make, void *arg, int quiet,
+                     int test)
+{
+    aft_error err = {0};
+    aft_dist *d = aft_dist_open(&err);
+    if (!d) {
+        fprintf(stderr, "agentft %s: %s\n", cmd, err.msg);
+        return CLI_FAIL;
+    }
+    int news[2], rc = CLI_FAIL;
+    aft_trainer_opts o;
+    if (open_news(news, &o) == 0) {
+        o.dist = d;
+        o.serve_control = aft_dist_rank(d) == 0;
+        aft_trainer *t = make_on_ranks(d, leader_first, make, arg, &o);
+        if (t) {
+            rc = go(t, news, d, quiet, test);
+        } else {
+            close(news[0]);
+            close(news[1]);
+        }
+    }
+    aft_dist_close(d);
+    return rc;
+}
+
+typedef struct train_args {
+    const char *ws, *run_name;
+    const cli_args *args;
+} train_args;
+
+static aft_trainer *make_train(void *arg, const aft_trainer_opts *o, aft_error *err)
+{
+    const train_args *a = arg;
+    aft_config *cfg = aft_workspace_load(a->ws, err);
+    if (!cfg)
+        return NULL;
+    for (size_t i = 0; i < a->args->n_sets; i++) {
+        if (aft_config_set_arg(cfg, a->args->sets[i], err) < 0) {
+            aft_error_prefix(err, "--set %s", a->args->sets[i]);
+            aft_config_free(cfg);
+            return NULL;
+        }
+    }
+    aft_trainer_opts named = *o;
+    named.run_name = a->run_name;
+    aft_trainer *t = aft_trainer_new(cfg, &named, err);
+    aft_config_free(cfg);
+    if (!t)
+        aft_error_prefix(err, "agentft train");
+    return t;
 }
 
 int cmd_train(int argc, char **argv)
@@ -331,26 +474,8 @@ int cmd_train(int argc, char **argv)
         cli_usage("train", 1);
         return CLI_USAGE;
     }
-    aft_config *cfg = cli_load_workspace(ws, &args);
-    if (!cfg)
-        return CLI_FAIL;
-    int news[2];
-    aft_trainer_opts o;
-    if (open_news(news, &o) < 0) {
-        aft_config_free(cfg);
-        return CLI_FAIL;
-    }
-    o.run_name = run_name;
-    aft_error err = {0};
-    aft_trainer *t = aft_trainer_new(cfg, &o, &err);
-    aft_config_free(cfg);
-    if (!t) {
-        fprintf(stderr, "agentft train: %s\n", err.msg);
-        close(news[0]);
-        close(news[1]);
-        return CLI_FAIL;
-    }
-    return go(t, news, quiet, test);
+    train_args a = {.ws = ws, .run_name = run_name, .args = &args};
+    return run_ranks("train", 0, make_train, &a, quiet, test);
 }
 
 static int check_run(const char *run)
@@ -367,6 +492,20 @@ static int check_run(const char *run)
     return bad ? CLI_FAIL : CLI_OK;
 }
 
+typedef struct resume_args {
+    const char *run;
+    const cli_args *args;
+} resume_args;
+
+static aft_trainer *make_resume(void *arg, const aft_trainer_opts *o, aft_error *err)
+{
+    const resume_args *a = arg;
+    aft_trainer *t = aft_trainer_resume(a->run, a->args->sets, a->args->n_sets, o, err);
+    if (!t)
+        aft_error_prefix(err, "agentft resume");
+    return t;
+}
+
 int cmd_resume(int argc, char **argv)
 {
     int quiet = 0, test = 0, check = 0, status;
@@ -380,17 +519,6 @@ int cmd_resume(int argc, char **argv)
     const char *run = args.positional[0];
     if (check)
         return check_run(run);
-    int news[2];
-    aft_trainer_opts o;
-    if (open_news(news, &o) < 0)
-        return CLI_FAIL;
-    aft_error err = {0};
-    aft_trainer *t = aft_trainer_resume(run, args.sets, args.n_sets, &o, &err);
-    if (!t) {
-        fprintf(stderr, "agentft resume: %s\n", err.msg);
-        close(news[0]);
-        close(news[1]);
-        return CLI_FAIL;
-    }
-    return go(t, news, quiet, test);
+    resume_args a = {.run = run, .args = &args};
+    return run_ranks("resume", 1, make_resume, &a, quiet, test);
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "agentft/blas.h"
+#include "agentft/dist.h"
 #include "config.h"
 #include "cli.h"
 
@@ -286,6 +287,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("agentft %s\n", PACKAGE_VERSION);
+        printf("MPI: %s\n", aft_dist_built_with_mpi() ? "yes (mpirun -np N agentft train WS)"
+                                                    : "no (./configure --with-mpi)");
         return CLI_OK;
     }
     if (argv[1][0] == '-') {

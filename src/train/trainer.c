@@ -67,6 +67,7 @@ aft_trainer *tr_alloc(const aft_config *cfg, const aft_trainer_opts *opts, aft_e
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
     atomic_init(&t->abort_req, 0);
+    atomic_init(&t->abort_local, 0);
     t->accepting = 1;
     t->status.phase = AFT_PHASE_PREPARING;
     t->status.train_loss = t->status.val_loss = NAN;
@@ -209,7 +210,9 @@ int aft_trainer_join(aft_trainer *t, aft_error *err)
 
 void aft_trainer_abort(aft_trainer *t)
 {
-    atomic_store(&t->abort_req, 1);
+    /* Several ranks stop together: rank 0 hands the abort on at the next
+     * step boundary (tr_dist_drain). */
+    atomic_store(tr_dist_size(t) > 1 ? &t->abort_local : &t->abort_req, 1);
     pthread_mutex_lock(&t->mu);
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);

@@ -132,6 +132,8 @@ static int join3(char *buf, size_t size, const char *dir, const char *name, cons
 int tr_checkpoint(aft_trainer *t, const char *name, aft_error *err)
 {
     char ck[TR_PATH_MAX], tmp[TR_PATH_MAX], fin[TR_PATH_MAX], old[TR_PATH_MAX];
+    if (!tr_dist_leader(t))
+        return 0; /* the run directory is rank 0's */
     if (aft_path_join(ck, sizeof ck, t->run_dir, "checkpoints", err) < 0)
         return -1;
     if (join3(tmp, sizeof tmp, ck, name, ".tmp", err) < 0 ||

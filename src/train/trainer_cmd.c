@@ -127,7 +127,7 @@ static int set_paused(aft_trainer *t, int paused, aft_error *err)
     return tr_emit_event(t, paused ? "pause" : "resume", NULL, err);
 }
 
-static int apply(aft_trainer *t, const aft_cmd *c, aft_error *err)
+int tr_apply_cmd(aft_trainer *t, const aft_cmd *c, aft_error *err)
 {
     switch (c->kind) {
     case AFT_CMD_PAUSE:
@@ -151,31 +151,38 @@ static int apply(aft_trainer *t, const aft_cmd *c, aft_error *err)
     }
 }
 
-int tr_drain_commands(aft_trainer *t, aft_error *err)
+int tr_next_command(aft_trainer *t, aft_cmd *c)
 {
+    int got = 0;
     pthread_mutex_lock(&t->mu);
     for (;;) {
         if (t->q_len > 0) {
-            aft_cmd c = t->queue[t->q_head];
+            *c = t->queue[t->q_head];
             t->q_head = (t->q_head + 1) % TR_QUEUE_CAP;
             t->q_len--;
-            pthread_mutex_unlock(&t->mu);
-            int rc = apply(t, &c, err);
-            pthread_mutex_lock(&t->mu);
-            if (rc < 0) {
-                pthread_mutex_unlock(&t->mu);
-                return -1;
-            }
-            continue;
+            got = 1;
+            break;
         }
         /* Paused: sleep until a command (or an abort) arrives. */
-        if (t->paused && !t->stop_req && !atomic_load(&t->abort_req)) {
+        if (t->paused && !t->stop_req && !atomic_load(&t->abort_req) &&
+            !atomic_load(&t->abort_local)) {
             pthread_cond_wait(&t->cv, &t->mu);
             continue;
         }
         break;
     }
     pthread_mutex_unlock(&t->mu);
+    return got;
+}
+
+int tr_drain_commands(aft_trainer *t, aft_error *err)
+{
+    if (tr_dist_size(t) > 1)
+        return tr_dist_drain(t, err);
+    aft_cmd c;
+    while (tr_next_command(t, &c))
+        if (tr_apply_cmd(t, &c, err) < 0)
+            return -1;
     if (t->stop_req && t->paused)
         t->paused = 0; /* stopping from a pause needs no resume */
     return 0;

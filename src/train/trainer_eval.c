@@ -61,9 +61,24 @@ int32_t tr_reject_id(const aft_trainer *t, float *below, aft_error *err)
     return id;
 }
 
-/* Returns 1 when aborted part way. */
-int tr_eval_set(aft_trainer *t, const aft_example_set *set, aft_eval_result *out,
-                aft_error *err)
+/* Several ranks: the counts and loss sums of every rank's batches added
+ * up, so each rank has the figures of the whole set. */
+static int sum_over_ranks(aft_trainer *t, eval_acc *acc, aft_error *err)
+{
+    size_t cells = acc->conf.n_classes * acc->conf.n_classes;
+    if (tr_dist_sum_counts(t, acc->conf.counts, cells, err) < 0 ||
+        tr_dist_sum_counts(t, &acc->conf.total, 1, err) < 0 ||
+        tr_dist_sum_counts(t, &acc->count, 1, err) < 0 ||
+        aft_dist_sum_f64(t->opts.dist, &acc->loss_sum, 1, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* With `spread`, every rank of a data-parallel run takes every P-th batch
+ * (the batches of one process, so the counts are the same). Returns 1 when
+ * aborted part way. */
+static int eval_examples(aft_trainer *t, const aft_example_set *set, int spread,
+                         aft_eval_result *out, aft_error *err)
 {
     eval_acc acc = {0};
     if (aft_confusion_init(&acc.conf, t->data.actions.count, err) < 0)
@@ -71,18 +86,24 @@ int tr_eval_set(aft_trainer *t, const aft_example_set *set, aft_eval_result *out
     size_t cap = (size_t)t->eval_buf.cap_B, idx[4096];
     if (cap > sizeof idx / sizeof idx[0])
         cap = sizeof idx / sizeof idx[0];
+    size_t ranks = spread ? (size_t)tr_dist_size(t) : 1;
+    size_t rank = spread ? (size_t)aft_dist_rank(t->opts.dist) : 0;
     int rc = 0;
     for (size_t i = 0; i < set->count && rc == 0; i += cap) {
         if (aborted(t)) {
             rc = 1;
             break;
         }
+        if (i / cap % ranks != rank)
+            continue;
         size_t n = set->count - i < cap ? set->count - i : cap;
         for (size_t k = 0; k < n; k++)
             idx[k] = i + k;
         const aft_batch *b = aft_batch_fill(&t->eval_buf, set, idx, n, t->data.pad, 0, 1);
         rc = eval_batch(t, b, &acc, err);
     }
+    if (rc == 0 && ranks > 1)
+        rc = sum_over_ranks(t, &acc, err);
     if (rc == 0) {
         aft_class_metrics *per = calloc(t->data.actions.count, sizeof *per);
         aft_metrics_summary sum = {0};
@@ -99,6 +120,12 @@ int tr_eval_set(aft_trainer *t, const aft_example_set *set, aft_eval_result *out
     }
     aft_confusion_free(&acc.conf);
     return rc;
+}
+
+int tr_eval_set(aft_trainer *t, const aft_example_set *set, aft_eval_result *out,
+                aft_error *err)
+{
+    return eval_examples(t, set, 0, out, err);
 }
 
 static double metric_of(const aft_trainer *t, const aft_eval_result *r)
@@ -171,7 +198,7 @@ int tr_eval_now(aft_trainer *t, int scheduled, aft_error *err)
         return 0;
     double t0 = tr_now();
     aft_eval_result r;
-    int rc = tr_eval_set(t, &t->data.sets[TR_VALID], &r, err);
+    int rc = eval_examples(t, &t->data.sets[TR_VALID], 1, &r, err);
     t->t_train += tr_now() - t0;
     if (rc != 0)
         return rc < 0 ? -1 : 0;

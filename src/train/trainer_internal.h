@@ -85,6 +85,9 @@ struct aft_trainer {
     double tok_ema;              /* tokens per second, smoothed */
     char *notes;
     aft_control_server *ctl;
+    double steps_s;              /* time in training steps, this process */
+    double comm_s, comm_total_s; /* of which summing gradients over MPI ranks: last step, all */
+    double wait_s, wait_total_s; /* and waiting for the slowest rank before that */
 
     /* Shared with other threads: under mu. */
     pthread_mutex_t mu;
@@ -97,6 +100,7 @@ struct aft_trainer {
     aft_event *events;
     size_t n_events, cap_events;
     atomic_int abort_req;
+    atomic_int abort_local;      /* several ranks: rank 0's abort, handed to all at a boundary */
 
     pthread_t thread;
     int thread_started, thread_rc;
@@ -168,6 +172,10 @@ int tr_eval_set(aft_trainer *t, const aft_example_set *set, aft_eval_result *out
 /* Drains the queue; while paused, waits for commands. Returns 0, or -1
  * with err when applying one failed. */
 int tr_drain_commands(aft_trainer *t, aft_error *err);
+/* The next queued command (1), or 0 when there is none; while paused, waits
+ * for one (or a stop or an abort). */
+int tr_next_command(aft_trainer *t, aft_cmd *c);
+int tr_apply_cmd(aft_trainer *t, const aft_cmd *c, aft_error *err);
 int tr_apply_set(aft_trainer *t, const char *key, const char *value, int log_event,
                  aft_error *err);
 int tr_check_set(const char *key, const char *value, aft_error *err);
@@ -202,6 +210,27 @@ int tr_rmtree_flat(const char *dir);
 /* RUN/checkpoints/NAME into buf. */
 int tr_ckpt_path(const aft_trainer *t, const char *name, char *buf, size_t size, aft_error *err);
 void tr_checkpoints_tidy(const char *ckpt_dir);
+
+/* trainer_dist.c: data-parallel runs over t->opts.dist (one process: no-ops) */
+int tr_dist_size(const aft_trainer *t);
+/* Rank 0, which alone writes the run directory (and a process of its own). */
+int tr_dist_leader(const aft_trainer *t);
+/* This rank's part [*lo, *lo + *m) of a global batch of n examples. */
+void tr_dist_slice(const aft_trainer *t, size_t n, size_t *lo, size_t *m);
+/* Before the first step: the same data and step everywhere, rank 0's
+ * weights and optimizer state sent to all. */
+int tr_dist_begin(aft_trainer *t, aft_error *err);
+/* Sums the step's gradients and sums[0..n) over the ranks. */
+int tr_dist_reduce_step(aft_trainer *t, double *sums, size_t n, aft_error *err);
+int tr_dist_sum_counts(aft_trainer *t, size_t *counts, size_t n, aft_error *err);
+/* tr_drain_commands with several ranks: rank 0's commands, applied by all. */
+int tr_dist_drain(aft_trainer *t, aft_error *err);
+int tr_dist_same_data(aft_trainer *t, aft_error *err);
+/* Rank 0's weights into every rank's model. */
+int tr_dist_bcast_weights(aft_trainer *t, aft_error *err);
+/* After the run: checks the weights are the same on every rank; logs the
+ * time spent summing gradients. */
+int tr_dist_end(aft_trainer *t, aft_error *err);
 
 /* trainer_resume.c */
 aft_trainer *tr_resume(const char *run_dir, const char *const *sets, size_t n_sets,

@@ -28,10 +28,11 @@ typedef struct step_out {
     size_t tokens;
 } step_out;
 
-/* The step's n examples in k micro-batches; each one's losses weighted by
- * its share of the examples, so the gradients add up to the batch mean. */
-static int micro_batches(aft_trainer *t, const size_t *idx, size_t n, step_out *o,
-                         aft_error *err)
+/* This rank's n of the step's `total` examples in k micro-batches; each
+ * one's losses weighted by its share of the total, so the gradients (summed
+ * over the ranks) add up to the batch mean. */
+static int micro_batches(aft_trainer *t, const size_t *idx, size_t n, size_t total,
+                         step_out *o, aft_error *err)
 {
     size_t k = (size_t)aft_config_int(t->cfg, AFT_K_GRAD_ACCUM);
     if (k > n)
@@ -44,7 +45,7 @@ static int micro_batches(aft_trainer *t, const size_t *idx, size_t n, step_out *
         size_t m = n / k + (i < n % k);
         const aft_batch *b = aft_batch_fill(&t->train_buf, &t->data.sets[TR_TRAIN], idx + off,
                                             m, t->data.pad, with_lm, target_only);
-        float share = (float)m / (float)n;
+        float share = (float)m / (float)total;
         aft_forward_opts fo = {.training = 1, .cls_weight = cw * share,
                                .lm_weight = with_lm ? lw * share : 0.0f};
         aft_forward_result r;
@@ -63,6 +64,19 @@ static int micro_batches(aft_trainer *t, const size_t *idx, size_t n, step_out *
     return 0;
 }
 
+/* Several ranks: the gradients and the step's figures summed over them. */
+static int reduce_step(aft_trainer *t, step_out *o, aft_error *err)
+{
+    double sums[4] = {o->loss, o->cls_loss, o->lm_loss, (double)o->tokens};
+    if (tr_dist_reduce_step(t, sums, 4, err) < 0)
+        return -1;
+    o->loss = sums[0];
+    o->cls_loss = sums[1];
+    o->lm_loss = sums[2];
+    o->tokens = (size_t)sums[3];
+    return 0;
+}
+
 static int train_step(aft_trainer *t, step_out *o, aft_error *err)
 {
     memset(o, 0, sizeof *o);
@@ -70,9 +84,11 @@ static int train_step(aft_trainer *t, step_out *o, aft_error *err)
     size_t pos = (size_t)t->st.epoch_pos, n = t->data.n_order - pos;
     if (n > B)
         n = B;
-    int rc = micro_batches(t, t->data.order + pos, n, o, err);
-    if (rc != 0)
-        return rc;
+    size_t lo, mine;
+    tr_dist_slice(t, n, &lo, &mine);
+    int rc = micro_batches(t, t->data.order + pos + lo, mine, n, o, err);
+    if (rc != 0 || reduce_step(t, o, err) < 0)
+        return rc != 0 ? rc : -1;
     size_t np;
     const aft_param *params = aft_model_param_list(t->model, &np);
     float *w = aft_model_params(t->model), *g = aft_model_grads(t->model);
@@ -114,6 +130,10 @@ static int emit_train(aft_trainer *t, const step_out *o, double step_s, aft_erro
     cJSON_AddNumberToObject(j, "grad_norm", aft_float_to_decimal((float)o->grad_norm));
     cJSON_AddNumberToObject(j, "tokens_per_s", round((double)o->tokens / step_s));
     cJSON_AddNumberToObject(j, "step_ms", round(step_s * 1e4) / 10);
+    if (tr_dist_size(t) > 1) {
+        cJSON_AddNumberToObject(j, "allreduce_ms", round(t->comm_s * 1e4) / 10);
+        cJSON_AddNumberToObject(j, "wait_ms", round(t->wait_s * 1e4) / 10);
+    }
     cJSON_AddNumberToObject(j, "time", rounded_time());
     return tr_emit(t, j, err);
 }
@@ -186,7 +206,7 @@ static int epoch_boundary(aft_trainer *t, aft_error *err)
     t->data.have_order = 0;
     if (done(t))
         return 0;
-    if (reload_data(t, err) < 0 || start_order(t, err) < 0)
+    if (reload_data(t, err) < 0 || tr_dist_same_data(t, err) < 0 || start_order(t, err) < 0)
         return -1;
     return emit_epoch(t, err);
 }
@@ -246,6 +266,7 @@ static int one_step(aft_trainer *t, aft_error *err)
         return rc;
     double dt = tr_now() - t0;
     t->t_train += dt;
+    t->steps_s += dt;
     t->steps_here++;
     if (emit_train(t, &o, dt > 0 ? dt : 1e-9, err) < 0)
         return -1;
@@ -261,8 +282,10 @@ static int one_step(aft_trainer *t, aft_error *err)
 
 /* restore_best: the run ends holding the best weights (the final step-N
  * checkpoint keeps the last ones, so the run can still be resumed). */
-static int restore_best(aft_trainer *t, aft_error *err)
+static int load_best(aft_trainer *t, aft_error *err)
 {
+    if (!tr_dist_leader(t))
+        return 0; /* rank 0 sends them (tr_dist_bcast_weights) */
     char dir[TR_PATH_MAX];
     if (tr_ckpt_path(t, "best", dir, sizeof dir, err) < 0)
         return -1;
@@ -277,6 +300,13 @@ static int restore_best(aft_trainer *t, aft_error *err)
     memcpy(aft_model_params(t->model), aft_model_params(best),
            aft_model_num_floats(best) * sizeof(float));
     aft_model_free(best);
+    return 0;
+}
+
+static int restore_best(aft_trainer *t, aft_error *err)
+{
+    if (load_best(t, err) < 0 || tr_dist_bcast_weights(t, err) < 0)
+        return -1;
     cJSON *f = cJSON_CreateObject();
     cJSON_AddNumberToObject(f, "best_step", (double)t->st.best_step);
     return tr_emit_event(t, "restore_best", f, err);
@@ -335,6 +365,8 @@ static int begin(aft_trainer *t, aft_error *err)
         if (tr_prepare_new(t, err) < 0)
             return -1;
     }
+    if (tr_dist_begin(t, err) < 0)
+        return -1;
     control_begin(t);
     t->t_start = tr_now();
     if (t->resumed)
@@ -375,6 +407,8 @@ int tr_loop(aft_trainer *t, aft_error *err)
         tr_set_phase(t, AFT_PHASE_STOPPING);
         rc = finish(t, err);
     }
+    if (rc == 0 && !aborted(t))
+        rc = tr_dist_end(t, err);
     control_end(t);
     tr_publish(t, NAN, NAN);
     return rc;

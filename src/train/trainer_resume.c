@@ -219,7 +219,8 @@ static int find_checkpoint(aft_trainer *t, loaded *l, char *name, size_t size, a
     char ck[TR_PATH_MAX];
     if (aft_path_join(ck, sizeof ck, t->run_dir, "checkpoints", err) < 0)
         return -1;
-    tr_checkpoints_tidy(ck);
+    if (tr_dist_leader(t))
+        tr_checkpoints_tidy(ck);
     cand *c;
     size_t n;
     if (list_cands(ck, &c, &n, err) < 0)
@@ -308,7 +309,7 @@ static int cut_metrics(aft_trainer *t, uint64_t keep, aft_error *err)
     if (lines + 1 < keep)
         tr_note(t, "metrics.jsonl has %llu of the %llu lines the checkpoint counted",
                 (unsigned long long)lines, (unsigned long long)keep);
-    int rc = off < len ? aft_write_file_atomic(path, data, off, err) : 0;
+    int rc = off < len && tr_dist_leader(t) ? aft_write_file_atomic(path, data, off, err) : 0;
     free(data);
     t->metrics_lines = lines;
     return rc;

@@ -85,6 +85,8 @@ static int open_append(const char *dir, const char *name, int *fd, aft_error *er
 
 int tr_run_open_files(aft_trainer *t, aft_error *err)
 {
+    if (!tr_dist_leader(t))
+        return 0; /* the run directory is rank 0's */
     if (open_append(t->run_dir, "metrics.jsonl", &t->metrics_fd, err) < 0 ||
         open_append(t->run_dir, "train.log", &t->log_fd, err) < 0)
         return -1;
@@ -132,6 +134,8 @@ static void log_start(aft_trainer *t)
 
 int tr_run_create(aft_trainer *t, aft_error *err)
 {
+    if (!tr_dist_leader(t))
+        return 0; /* the run directory is rank 0's */
     const char *runs = aft_config_string(t->cfg, AFT_K_RUNS_DIR);
     if (mkdir_p(runs, err) < 0 || claim_dir(t, runs, err) < 0)
         return -1;
