@@ -6,7 +6,10 @@
 . "$SRCDIR/tests/e2e/lib.sh"
 . "$SRCDIR/tests/e2e/tui_lib.sh"
 
-WS="$WORK/ws"
+# A short path of its own: the report pane shows the data file's path, and a
+# deep build folder (make distcheck) would push it past the pane's width.
+WS=$(mktemp -d /tmp/aft-report.XXXXXX)
+trap '$T kill-server >/dev/null 2>&1; rm -rf "$WORK" "$WS"' EXIT
 RUN="$WS/runs/fixture"
 mkdir -p "$RUN"
 cp "$SRCDIR/examples/flight-agent/workspace.yaml" "$SRCDIR/examples/flight-agent/data.jsonl" "$WS/"
