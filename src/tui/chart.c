@@ -249,10 +249,9 @@ static size_t first_at(const chart_series *s, double lo)
     return a;
 }
 
-static int y_range(const chart *c, double lo, double hi, double *ymin, double *ymax)
+static int span_of(const chart *c, double lo, double hi, double *ymin, double *ymax, int any)
 {
-    int any = 0;
-    for (int i = 0; i < c->ns; i++) {
+    for (int i = 0; c && i < c->ns; i++) {
         const chart_series *s = &c->s[i];
         for (size_t k = first_at(s, lo); k < s->n && s->x[k] <= hi; k++) {
             if (!any || s->y[k] < *ymin)
@@ -262,7 +261,13 @@ static int y_range(const chart *c, double lo, double hi, double *ymin, double *y
             any = 1;
         }
     }
-    if (!any)
+    return any;
+}
+
+int chart_y_range(const chart *c, const chart *over, double lo, double hi, double *ymin,
+                  double *ymax)
+{
+    if (!span_of(over, lo, hi, ymin, ymax, span_of(c, lo, hi, ymin, ymax, 0)))
         return 0;
     double span = *ymax - *ymin;
     if (span <= 0)
@@ -277,7 +282,8 @@ static int y_range(const chart *c, double lo, double hi, double *ymin, double *y
     return 1;
 }
 
-static void raster_series(raster *r, const chart *c, double lo, double hi, double ymin,
+/* Series si of c is recorded in the raster as base + si. */
+static void raster_series(raster *r, const chart *c, int base, double lo, double hi, double ymin,
                           double ymax)
 {
     double W = (double)r->cw * r->sx - 1, H = (double)r->ch * r->sy - 1;
@@ -292,9 +298,9 @@ static void raster_series(raster *r, const chart *c, double lo, double hi, doubl
             double dx = (s->x[k] - lo) / (hi - lo) * W;
             double dy = (ymax - s->y[k]) / (ymax - ymin) * H;
             if (have)
-                line(r, px, py, dx, dy, si);
+                line(r, px, py, dx, dy, base + si);
             else if (s->n == 1)
-                dot(r, lround(dx), lround(dy), si);
+                dot(r, lround(dx), lround(dy), base + si);
             px = dx;
             py = dy;
             have = 1;
@@ -354,9 +360,9 @@ static void draw_axes(WINDOW *w, int y, int x, int ph, int lw, int pw, double lo
     }
 }
 
-static void draw_title(const chart *c, WINDOW *w, int y, int x, int width, int selected)
+/* The latest value of each series of c, in the series' roles. */
+static int draw_values(const chart *c, WINDOW *w, int y, int x, int col, int width)
 {
-    int col = draw_text(w, y, x, c->title, width, theme_attr(selected ? ROLE_HEADER : ROLE_LABEL));
     char val[32], item[64];
     for (int i = 0; i < c->ns && col < width; i++) {
         const chart_series *s = &c->s[i];
@@ -366,22 +372,47 @@ static void draw_title(const chart *c, WINDOW *w, int y, int x, int width, int s
         snprintf(item, sizeof item, "  %s %s", s->name, val);
         col += draw_text(w, y, x + col, item, width - col, theme_attr(s->role));
     }
+    return col;
+}
+
+static void draw_title(const chart *c, const chart *over, const char *over_name, WINDOW *w, int y,
+                       int x, int width, int selected)
+{
+    int col = draw_text(w, y, x, c->title, width, theme_attr(selected ? ROLE_HEADER : ROLE_LABEL));
+    col = draw_values(c, w, y, x, col, width);
+    if (over && col + 4 < width) {
+        col += draw_printf(w, y, x + col, width - col,
+                           theme_attr(over->ns ? over->s[0].role : ROLE_DIM), "   vs %s:",
+                           over_name ? over_name : "");
+        col = draw_values(over, w, y, x, col, width);
+    }
     if (c->note[0] && col + 2 < width)
         draw_printf(w, y, x + col, width - col, theme_attr(ROLE_DIM), "  %s", c->note);
+}
+
+static tui_role role_of(const chart *c, const chart *over, int who)
+{
+    return who < c->ns ? c->s[who].role : over->s[who - c->ns].role;
 }
 
 void chart_draw(const chart *c, WINDOW *w, int y, int x, int h, int width, const chart_view *v,
                 chart_mode mode, int selected)
 {
+    chart_draw_over(c, NULL, NULL, w, y, x, h, width, v, mode, selected);
+}
+
+void chart_draw_over(const chart *c, const chart *over, const char *over_name, WINDOW *w, int y,
+                     int x, int h, int width, const chart_view *v, chart_mode mode, int selected)
+{
     if (h <= 0 || width <= 0)
         return;
-    draw_title(c, w, y, x, width, selected);
+    draw_title(c, over, over_name, w, y, x, width, selected);
     int lw = 9, ph = h - 2, pw = width - lw;
     if (ph < 2 || pw < 10)
         return;
     double lo = v->x0, hi = v->x1 > v->x0 ? v->x1 : v->x0 + 1;
     double ymin = 0, ymax = 0;
-    if (!y_range(c, lo, hi, &ymin, &ymax)) {
+    if (!chart_y_range(c, over, lo, hi, &ymin, &ymax)) {
         draw_text(w, y + 1 + ph / 2, x + lw + pw / 2 - 6, "no data yet", pw, theme_attr(ROLE_DIM));
         return;
     }
@@ -397,7 +428,10 @@ void chart_draw(const chart *c, WINDOW *w, int y, int x, int h, int width, const
         return;
     }
     memset(r.who, -1, cells);
-    raster_series(&r, c, lo, hi, ymin, ymax);
+    /* The second run first: where both pass, the first run's colour wins. */
+    if (over)
+        raster_series(&r, over, c->ns, lo, hi, ymin, ymax);
+    raster_series(&r, c, 0, lo, hi, ymin, ymax);
     int py = y + 1, px = x + lw;
     /* Markers first: data drawn over them stays readable. */
     for (size_t i = 0; i < c->nm; i++) {
@@ -414,7 +448,7 @@ void chart_draw(const chart *c, WINDOW *w, int y, int x, int h, int width, const
             size_t at = (size_t)row * (size_t)pw + (size_t)col;
             if (r.bits[at])
                 put_cell(w, py + row, px + col, cell_char(&r, r.bits[at]),
-                         theme_attr(c->s[r.who[at]].role));
+                         theme_attr(role_of(c, over, r.who[at])));
         }
     free(r.bits);
     free(r.who);

@@ -65,5 +65,14 @@ void chart_format(double v, char *buf, size_t size);
  * only the title line). */
 void chart_draw(const chart *c, WINDOW *w, int y, int x, int h, int width, const chart_view *v,
                 chart_mode mode, int selected);
+/* The same with a second run's chart drawn on the same axes under the
+ * first (its series in their own roles), its latest values after
+ * `over_name` on the title line; over may be NULL. */
+void chart_draw_over(const chart *c, const chart *over, const char *over_name, WINDOW *w, int y,
+                     int x, int h, int width, const chart_view *v, chart_mode mode, int selected);
+/* The value range of the series of c (and over, when not NULL) between
+ * steps lo and hi, padded for drawing; 0 when there is no point there. */
+int chart_y_range(const chart *c, const chart *over, double lo, double hi, double *ymin,
+                  double *ymax);
 
 #endif

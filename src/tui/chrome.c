@@ -14,15 +14,35 @@ static const char *const tab_names[P_COUNT] = {"Dataset", "Editor", "Hyperparame
 static const char *const tab_short[P_COUNT] = {"Data", "Edit", "Params", "Charts", "Log",
                                                 "Report", "Aug"};
 
+/* The long tab names when they all fit, else the short ones. */
+static const char *const *tab_labels(int width)
+{
+    int need = 0;
+    for (int i = 0; i < P_COUNT; i++)
+        need += (int)strlen(tab_names[i]) + 5;
+    return need <= width ? tab_names : tab_short;
+}
+
+int chrome_tab_at(int width, int x)
+{
+    const char *const *names = tab_labels(width);
+    int col = 0;
+    for (int i = 0; i < P_COUNT; i++) {
+        /* " N name " and the space after it, as chrome_top draws them. */
+        col += (int)strlen(names[i]) + 5;
+        if (x < col)
+            return i;
+    }
+    return -1;
+}
+
 void chrome_top(tui_app *app, WINDOW *w, int width)
 {
     unsigned long bar = theme_attr(ROLE_TOPBAR);
     draw_fill(w, 0, 0, width, bar);
     if (app->lay.mode == LAYOUT_TABS) {
-        int col = 0, need = 0;
-        for (int i = 0; i < P_COUNT; i++)
-            need += (int)strlen(tab_names[i]) + 5;
-        const char *const *names = need <= width ? tab_names : tab_short;
+        int col = 0;
+        const char *const *names = tab_labels(width);
         for (int i = 0; i < P_COUNT && col < width; i++) {
             char t[40];
             snprintf(t, sizeof t, " %d %s ", i + 1, names[i]);

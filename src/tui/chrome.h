@@ -8,6 +8,8 @@
 #include "listview.h"
 
 void chrome_top(tui_app *app, WINDOW *w, int width);
+/* The pane whose tab is at column x of the tab bar, or -1. */
+int chrome_tab_at(int width, int x);
 void chrome_status(tui_app *app, WINDOW *w, int width);
 void chrome_keys(tui_app *app, WINDOW *w, int width, key_scope scope);
 /* The message for a terminal below the minimum size. */

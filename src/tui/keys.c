@@ -32,6 +32,7 @@ static const key_binding table[] = {
     {'z', KS_GLOBAL, ACT_ZOOM, NULL, "zoom the pane to the whole screen, and back"},
     {TK_CTRL('l'), KS_GLOBAL, ACT_REDRAW, NULL, "redraw the screen"},
     {'m', KS_GLOBAL, ACT_MOUSE, NULL, "mouse on/off (off: the terminal selects text)"},
+    {'T', KS_GLOBAL, ACT_THEME, NULL, "next colour theme (those in the themes folders)"},
     {TK_FN(KEY_F(5)), KS_GLOBAL, ACT_RUN_START, "Run", "start a training run of the workspace"},
     {TK_FN(KEY_F(6)), KS_GLOBAL, ACT_RUN_PAUSE, "Pause", "pause the run, or resume it"},
     {TK_FN(KEY_F(7)), KS_GLOBAL, ACT_RUN_STOP, "Stop", "stop the run (it saves a checkpoint)"},
@@ -147,6 +148,9 @@ static const key_binding table[] = {
     {'k', KS_CHART, ACT_C_PREV, NULL, NULL},
     {K_ENTER, KS_CHART, ACT_C_MAXIMISE, NULL, "the chosen chart alone, and back"},
     {'R', KS_CHART, ACT_C_RELOAD, NULL, "read the run's metrics again"},
+    {'c', KS_CHART, ACT_C_COMPARE, "Compare",
+     "overlay a second run, chosen from the runs folder (Enter picks, Esc cancels)"},
+    {'C', KS_CHART, ACT_C_UNCOMPARE, NULL, "remove the second run"},
 
     /* the evaluation report */
     {TK_FN(KEY_RIGHT), KS_REPORT, ACT_R_NEXT, NULL, "next section"},
@@ -172,6 +176,21 @@ static const key_binding table[] = {
      "add the accepted candidates to the dataset (journalled, then saved)"},
     {K_ESC, KS_AUGMENT, ACT_A_CLOSE, NULL,
      "cancel the generation; else close the review (asks when some are not written)"},
+
+    /* the turns of a dialogue context */
+    {TK_FN(KEY_UP), KS_TURNS, ACT_U_PREV, NULL, "previous turn"},
+    {'k', KS_TURNS, ACT_U_PREV, NULL, NULL},
+    {TK_FN(KEY_DOWN), KS_TURNS, ACT_U_NEXT, NULL, "next turn"},
+    {'j', KS_TURNS, ACT_U_NEXT, NULL, NULL},
+    {K_ENTER, KS_TURNS, ACT_U_EDIT, NULL, "edit the turn's content (the record keeps its list of turns)"},
+    {'e', KS_TURNS, ACT_U_EDIT, NULL, NULL},
+    {'r', KS_TURNS, ACT_U_ROLE, NULL, "next role: user, assistant, system, tool"},
+    {'R', KS_TURNS, ACT_U_ROLE_TEXT, NULL, "type the turn's role"},
+    {'a', KS_TURNS, ACT_U_ADD, NULL, "add a turn after this one (the other speaker) and type it"},
+    {TK_FN(KEY_IC), KS_TURNS, ACT_U_ADD, NULL, NULL},
+    {'d', KS_TURNS, ACT_U_DELETE, NULL, "remove the turn (asks first)"},
+    {TK_FN(KEY_DC), KS_TURNS, ACT_U_DELETE, NULL, NULL},
+    {K_ESC, KS_TURNS, ACT_U_BACK, NULL, "back to the record's fields"},
 };
 
 const key_binding *keys_table(size_t *count)
@@ -246,7 +265,8 @@ const char *keys_scope_title(key_scope s)
 {
     static const char *const titles[KS_COUNT] = {
         "Everywhere", "Lists", "Dataset", "Annotation editor", "Editing text",
-        "Hyperparameters", "Charts", "Report", "Augmentation review"};
+        "Hyperparameters", "Charts", "Report", "Augmentation review",
+        "Dialogue turns"};
     return (unsigned)s < KS_COUNT ? titles[s] : "";
 }
 

@@ -26,6 +26,7 @@ typedef enum {
     KS_CHART,    /* the charts */
     KS_REPORT,   /* the evaluation report */
     KS_AUGMENT,  /* the augmentation review */
+    KS_TURNS,    /* the turns of a dialogue context, in the editor */
     KS_COUNT
 } key_scope;
 
@@ -45,7 +46,9 @@ typedef enum {
     A(C_LEFT) A(C_RIGHT) A(C_ZOOM_IN) A(C_ZOOM_OUT) A(C_FIT) A(C_NEXT) A(C_PREV)           \
     A(C_MAXIMISE) A(C_RELOAD)                                                             \
     A(R_NEXT) A(R_PREV) A(R_SORT) A(R_REVERSE) A(R_OPEN) A(R_EVALUATE) A(R_FILE)          \
-    A(A_ACCEPT) A(A_REJECT) A(A_EDIT) A(A_ACCEPT_ALL) A(A_REJECT_ALL) A(A_WRITE) A(A_CLOSE)
+    A(A_ACCEPT) A(A_REJECT) A(A_EDIT) A(A_ACCEPT_ALL) A(A_REJECT_ALL) A(A_WRITE) A(A_CLOSE)  \
+    A(U_PREV) A(U_NEXT) A(U_EDIT) A(U_ROLE) A(U_ROLE_TEXT) A(U_ADD) A(U_DELETE) A(U_BACK)   \
+    A(C_COMPARE) A(C_UNCOMPARE) A(THEME)
 
 typedef enum {
 #define TUI_ACTION_ENUM(a) ACT_##a,

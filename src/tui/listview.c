@@ -40,6 +40,14 @@ void lv_goto(listview *lv, size_t row)
     clamp(lv);
 }
 
+size_t lv_row_at(const listview *lv, int line)
+{
+    if (line < 0 || line >= lv->rows)
+        return (size_t)-1;
+    size_t row = lv->top + (size_t)line;
+    return row < lv->count ? row : (size_t)-1;
+}
+
 int lv_action(listview *lv, key_action a)
 {
     size_t page = lv->rows > 1 ? (size_t)lv->rows - 1 : 1;

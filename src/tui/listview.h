@@ -26,6 +26,9 @@ void lv_set_count(listview *lv, size_t count);
 void lv_set_rows(listview *lv, int rows);
 /* Moves the cursor to row (clamped) and scrolls to show it. */
 void lv_goto(listview *lv, size_t row);
+/* The row shown on the list's visible line `line` (0 = its first line),
+ * or (size_t)-1 when no row is there. */
+size_t lv_row_at(const listview *lv, int line);
 /* Applies a KS_LIST action; returns 1 when the list handled it. */
 int lv_action(listview *lv, key_action a);
 /* Draws the visible rows in the rectangle, with a scroll mark in the last

@@ -43,6 +43,9 @@ typedef struct pane_ops {
     /* Where the terminal cursor should be (window coordinates) while text
      * is edited; returns 0 when the cursor should be hidden. May be NULL. */
     int (*cursor)(const pane *p, int *y, int *x);
+    /* A click of the first mouse button at (y, x), window coordinates
+     * (the pane already has the focus); returns PK_ flags. May be NULL. */
+    unsigned (*click)(pane *p, int y, int x);
     void (*free)(pane *p);
 } pane_ops;
 

@@ -14,6 +14,7 @@
 #include "tfview.h"
 
 enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_ACTION };
+#define LIST_Y 4   /* the list's first row: under the filters, the labels and the column heads */
 
 typedef struct data_pane {
     pane base;
@@ -160,9 +161,9 @@ static void draw(pane *p)
     int wide = p->w >= 70;
     draw_printf(w, 3, 0, p->w, hd, "%*s %s%-*s %-2s %s%s", d->num_w, "#", wide ? "id           " : "",
                 d->act_w, "action", "cx", wide ? "split " : "", "context");
-    int list_h = p->h - 4 - (d->prompt ? 1 : 0);
+    int list_h = p->h - LIST_Y - (d->prompt ? 1 : 0);
     lv_set_count(&d->lv, d->v.n);
-    lv_draw(&d->lv, w, 4, 0, list_h, p->w, p->focused, draw_row, d);
+    lv_draw(&d->lv, w, LIST_Y, 0, list_h, p->w, p->focused, draw_row, d);
     if (d->v.n == 0 && d->v.done)
         draw_text(w, 5, 2, "no record matches (X clears the filters)", p->w - 4,
                   theme_attr(ROLE_DIM));
@@ -378,6 +379,19 @@ static unsigned key(pane *p, int code)
     return PK_HANDLED | PK_REDRAW;
 }
 
+/* A click on a row selects its record (the editor follows). */
+static unsigned click(pane *p, int y, int x)
+{
+    data_pane *d = (data_pane *)p;
+    (void)x;
+    size_t row = d->v.ds && !d->prompt ? lv_row_at(&d->lv, y - LIST_Y) : (size_t)-1;
+    if (row == (size_t)-1 || row >= d->v.n)
+        return 0;
+    lv_goto(&d->lv, row);
+    follow_cursor(d);
+    return PK_HANDLED | PK_REDRAW;
+}
+
 static int tick(pane *p)
 {
     data_pane *d = (data_pane *)p;
@@ -439,7 +453,7 @@ static void pfree(pane *p)
 
 static const pane_ops ops = {
     .title = "Dataset", .draw = draw, .key = key, .tick = tick, .scope = scope,
-    .info = info, .cursor = cursor, .free = pfree,
+    .info = info, .cursor = cursor, .click = click, .free = pfree,
 };
 
 pane *pane_data_new(tui_app *app)

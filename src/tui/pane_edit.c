@@ -11,6 +11,7 @@
 #include "dsview.h"
 #include "records.h"
 #include "tfview.h"
+#include "turnlist.h"
 
 enum { F_ID, F_CONTEXT, F_ACTION, F_RESPONSE, F_REASONING, F_COMPLEXITY, F_SPLIT, F_TAGS, F_COUNT };
 
@@ -40,6 +41,7 @@ typedef struct edit_pane {
     unsigned long gen;        /* app->ds_gen of the values */
     char *val[F_COUNT];
     int turns;                /* the context is a list of turns */
+    turnlist tl;              /* those turns, while they are being edited */
     char **actions;           /* existing actions, while the action is edited */
     size_t n_actions;
     char hint[400];
@@ -77,6 +79,8 @@ static void load(edit_pane *e)
         return;
     if (e->editing && e->rec != app->sel)
         stop_editing(e);
+    if (turnlist_is_open(&e->tl) && e->tl.rec != app->sel)
+        turnlist_close(&e->tl);
     clear_values(e);
     e->rec = app->sel;
     e->gen = app->ds_gen;
@@ -107,6 +111,8 @@ static size_t natural_rows(const edit_pane *e, int i, int width)
 {
     if (e->editing && i == e->field)
         return tfv_rows(&e->tv, width);
+    if (i == F_CONTEXT && turnlist_is_open(&e->tl))
+        return (size_t)turnlist_rows(&e->tl, width);
     return tfv_text_rows(e->val[i], width);
 }
 
@@ -123,7 +129,7 @@ static void field_note(const edit_pane *e, int i, char *buf, size_t size)
         snprintf(buf, size, "%d (from the length; +/- sets it)",
                  aft_dataset_complexity(app->ds, e->rec));
     else if (i == F_CONTEXT && e->turns && !(e->editing && e->field == i))
-        snprintf(buf, size, "(%zu turns; read-only here)",
+        snprintf(buf, size, "(%zu turns; Enter lists them)",
                  aft_dataset_context_turns(app->ds, e->rec));
     else if (!e->val[i][0] && !(e->editing && e->field == i))
         snprintf(buf, size, "-");
@@ -132,7 +138,9 @@ static void field_note(const edit_pane *e, int i, char *buf, size_t size)
 static void draw_hint(edit_pane *e, WINDOW *w, int y)
 {
     const char *h;
-    if (e->editing)
+    if (turnlist_is_open(&e->tl))
+        h = turnlist_hint(&e->tl);
+    else if (e->editing)
         h = e->hint[0] ? e->hint
             : fields[e->field].multiline
                 ? "Enter keeps  Esc restores  ^J new line  ^Z undo  ^Y redo"
@@ -182,11 +190,13 @@ static void draw(pane *p)
         field_note(e, i, note, sizeof note);
         if (e->editing && cur)
             tfv_draw(&e->tv, w, y, LABEL_W + 1, rows, vw, theme_attr(ROLE_FIELD_EDIT));
+        else if (i == F_CONTEXT && turnlist_is_open(&e->tl))
+            turnlist_draw(&e->tl, w, y, LABEL_W + 1, rows, vw, p->focused);
         else if (note[0] && !(i == F_CONTEXT && e->turns))
             draw_text(w, y, LABEL_W + 1, note, vw, theme_attr(ROLE_DIM));
         else
             draw_value(e, w, i, y, rows, vw);
-        if (i == F_CONTEXT && e->turns && !(e->editing && cur) && rows > 1)
+        if (i == F_CONTEXT && e->turns && !turnlist_is_open(&e->tl) && rows > 1)
             draw_text(w, y + 1, 0, "turns", LABEL_W, theme_attr(ROLE_DIM));
         y += rows;
     }
@@ -214,9 +224,8 @@ static void start_editing(edit_pane *e)
         return;
     }
     if (e->field == F_CONTEXT && e->turns) {
-        app_message(app, ROLE_WARNING,
-                    "this context is a list of %zu turns: the editor changes text contexts only",
-                    aft_dataset_context_turns(app->ds, e->rec));
+        /* A dialogue is edited turn by turn, so it stays a list of turns. */
+        turnlist_open(&e->tl, app, e->rec);
         return;
     }
     tfv_init(&e->tv, f->multiline, draw_utf8(), e->val[e->field]);
@@ -380,6 +389,8 @@ static unsigned key(pane *p, int code)
     }
     if (e->editing)
         return edit_key(e, code);
+    if (turnlist_is_open(&e->tl))
+        return turnlist_key(&e->tl, p->app, code, value_width(e));
     switch (keys_action(KS_EDIT, code)) {
     case ACT_FIELD_UP: e->field = e->field > 0 ? e->field - 1 : 0; break;
     case ACT_FIELD_DOWN: e->field = e->field + 1 < F_COUNT ? e->field + 1 : e->field; break;
@@ -409,12 +420,17 @@ static int tick(pane *p)
 
 static key_scope scope(const pane *p)
 {
-    return ((const edit_pane *)p)->editing ? KS_TEXT : KS_EDIT;
+    const edit_pane *e = (const edit_pane *)p;
+    if (turnlist_is_open(&e->tl))
+        return e->tl.mode == TL_LIST ? KS_TURNS : KS_TEXT;
+    return e->editing ? KS_TEXT : KS_EDIT;
 }
 
 static int cursor(const pane *p, int *y, int *x)
 {
     const edit_pane *e = (const edit_pane *)p;
+    if (turnlist_is_open(&e->tl))
+        return turnlist_cursor(&e->tl, y, x);
     if (!e->editing)
         return 0;
     *y = e->tv.cy;
@@ -426,6 +442,7 @@ static void pfree(pane *p)
 {
     edit_pane *e = (edit_pane *)p;
     stop_editing(e);
+    turnlist_close(&e->tl);
     clear_values(e);
     free(e);
 }

@@ -15,6 +15,7 @@
 #include "listview.h"
 #include "runsrc.h"
 #include "tfview.h"
+#include "theme_pick.h"
 
 typedef struct form_pane {
     pane base;
@@ -157,6 +158,10 @@ static int set_value(form_pane *f, const aft_key_info *k, const char *text)
 {
     tui_app *app = f->base.app;
     aft_error err = {0};
+    /* The theme is the workbench's own: it changes here, at once, and a
+     * theme that does not load is refused like a value out of range. */
+    if (k->id == AFT_K_THEME && theme_pick_use(app, text) < 0)
+        return -1;
     if (aft_config_set(app->cfg, k->id, text, AFT_ORIGIN_SET, &err) < 0) {
         char range[128];
         aft_schema_describe_range(k, range, sizeof range);
@@ -167,6 +172,8 @@ static int set_value(form_pane *f, const aft_key_info *k, const char *text)
         return -1;
     }
     f->unsaved[k->id] = 1;
+    if (k->id == AFT_K_THEME)
+        return 0; /* applied above; the row says it is unsaved */
     /* This workbench's own run first, else a live run of another process. */
     if (k->live && live_set(app, k, aft_config_text(app->cfg, k->id)) != 0)
         return 0;
@@ -270,6 +277,18 @@ static key_scope scope(const pane *p)
     return ((const form_pane *)p)->editing ? KS_TEXT : KS_FORM;
 }
 
+/* A click on a row chooses that key (its help shows below the list). */
+static unsigned click(pane *p, int y, int x)
+{
+    form_pane *f = (form_pane *)p;
+    (void)x;
+    size_t row = f->editing ? (size_t)-1 : lv_row_at(&f->lv, y - 1);
+    if (row == (size_t)-1)
+        return 0;
+    lv_goto(&f->lv, row);
+    return PK_HANDLED | PK_REDRAW;
+}
+
 static int cursor(const pane *p, int *y, int *x)
 {
     const form_pane *f = (const form_pane *)p;
@@ -289,7 +308,7 @@ static void pfree(pane *p)
 
 static const pane_ops ops = {
     .title = "Hyperparameters", .draw = draw, .key = key, .scope = scope, .info = info,
-    .cursor = cursor, .free = pfree,
+    .cursor = cursor, .click = click, .free = pfree,
 };
 
 pane *pane_form_new(tui_app *app)

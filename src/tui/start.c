@@ -4,7 +4,6 @@
  * restores the terminal. */
 #include <fcntl.h>
 #include <langinfo.h>
-#include <libgen.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "live.h"
 #include "runsrc.h"
 #include "screen.h"
+#include "theme_pick.h"
 #include "tui.h"
 #include "wb.h"
 
@@ -65,20 +65,12 @@ static void log_diags(tui_app *app, const aft_diag_list *d)
  * binary (a build in the source tree), then beside the workspace. */
 static void load_theme(const tui_opts *o, theme *t, tui_app *app)
 {
-    char exe[4096] = "", self[4096], wsdir[4096], d1[4200], d2[4200], d3[4200];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        snprintf(exe, sizeof exe, "%s", dirname(self));
-    }
-    snprintf(wsdir, sizeof wsdir, "%s", o->ws_path);
-    snprintf(d1, sizeof d1, "%s/themes", exe);
-    snprintf(d2, sizeof d2, "%s/../themes", exe);
-    snprintf(d3, sizeof d3, "%s/themes", dirname(wsdir));
-    const char *dirs[] = {AFT_DATADIR "/themes", d1, d2, d3};
+    theme_dir d[THEME_DIRS];
+    theme_pick_dirs(o->ws_path, d);
+    const char *dirs[THEME_DIRS] = {d[0], d[1], d[2], d[3]};
     const char *name = o->theme ? o->theme : aft_config_string(app->cfg, AFT_K_THEME);
     char err[1024];
-    if (theme_load(t, name, dirs, 4, err, sizeof err) < 0)
+    if (theme_load(t, name, dirs, THEME_DIRS, err, sizeof err) < 0)
         app_message(app, ROLE_WARNING, "%s; using the built-in theme", err);
 }
 
@@ -95,7 +87,7 @@ static int open_run(const tui_opts *o, tui_app *app)
     return app->run ? 0 : -1;
 }
 
-static int make_panes(tui_app *app)
+int wb_make_panes(tui_app *app)
 {
     for (int i = 0; i < P_COUNT; i++) {
         app->panes[i] = ctors[i](app);
@@ -162,7 +154,7 @@ static int prepare(const tui_opts *o, wb *b, theme *th)
         welcome(app);
         log_diags(app, &diags);
         load_theme(o, th, app);
-        rc = self_pipe(b->wake) == 0 && make_panes(app) == 0 ? 0 : -1;
+        rc = self_pipe(b->wake) == 0 && wb_make_panes(app) == 0 ? 0 : -1;
     }
     aft_diag_list_free(&diags);
     return rc;

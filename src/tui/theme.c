@@ -12,6 +12,7 @@
 
 static unsigned long role_attr[ROLE_COUNT];
 static theme_depth depth = THEME_MONO;
+static char current_name[64] = "dark";
 
 static const theme_spec builtin[ROLE_COUNT] = {
 #define TUI_ROLE_SPEC(id, name, fg, bg, attrs, mono) {fg, bg, "", "", attrs, mono},
@@ -138,6 +139,7 @@ static int no_color_env(void)
 
 theme_depth theme_apply(const theme *t)
 {
+    snprintf(current_name, sizeof current_name, "%s", t->name);
     depth = THEME_MONO;
     if (!t->force_mono && !no_color_env() && has_colors() && start_color() == OK)
         depth = COLORS >= 256 ? THEME_256 : THEME_8;
@@ -177,4 +179,9 @@ unsigned long theme_attr(tui_role r)
 theme_depth theme_current_depth(void)
 {
     return depth;
+}
+
+const char *theme_current_name(void)
+{
+    return current_name;
 }

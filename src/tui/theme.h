@@ -46,7 +46,9 @@
     ROLE(MARKER_BEST, "marker_best", "green", "default", "bold", "bold")                   \
     ROLE(HEAT_LOW, "heat_low", "white", "blue", "", "underline")                           \
     ROLE(HEAT_MID, "heat_mid", "white", "magenta", "", "reverse")                          \
-    ROLE(HEAT_HIGH, "heat_high", "white", "red", "bold", "reverse bold")
+    ROLE(HEAT_HIGH, "heat_high", "white", "red", "bold", "reverse bold")                   \
+    ROLE(COMPARE, "compare", "white", "default", "bold", "reverse")                        \
+    ROLE(COMPARE_ALT, "compare_alt", "white", "default", "", "reverse dim")
 
 typedef enum {
 #define TUI_ROLE_ENUM(id, name, fg, bg, attrs, mono) ROLE_##id,
@@ -91,10 +93,13 @@ int theme_parse_colour(const char *s, int allow_256);
 int theme_parse_attrs(const char *s, unsigned long *attrs);
 
 /* Starts colour (unless mono), makes one pair per role, and remembers the
- * attribute of each role. Call after the screen is set up. */
+ * attribute of each role. Call after the screen is set up; calling it again
+ * with another theme changes the pairs in place. */
 theme_depth theme_apply(const theme *t);
 /* The curses attribute (pair and attributes) of a role. */
 unsigned long theme_attr(tui_role r);
 theme_depth theme_current_depth(void);
+/* The name of the theme applied last ("dark" before any). */
+const char *theme_current_name(void);
 
 #endif

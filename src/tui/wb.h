@@ -25,5 +25,13 @@ void wb_loop(wb *b);
 void wb_relayout(wb *b);
 /* Deletes every window (before curses is stopped). */
 void wb_close_windows(wb *b);
+/* One frame: the dirty panes (every pane after b->full), the bars, one
+ * doupdate(). The loop's, exposed for tests/bench/bench_tui.c. */
+void wb_frame(wb *b);
+/* Lets every pane pick up new data (marking it dirty); returns 1 when one
+ * has more work to do at once. */
+int wb_tick(wb *b);
+/* Builds every pane (start.c); the focus starts on the dataset. */
+int wb_make_panes(tui_app *app);
 
 #endif

@@ -13,6 +13,7 @@
 #include "draw.h"
 #include "live.h"
 #include "screen.h"
+#include "theme_pick.h"
 #include "wb.h"
 
 #define FRAME_MS 100.0
@@ -117,7 +118,7 @@ static void place_cursor(wb *b)
     }
 }
 
-static void frame(wb *b)
+void wb_frame(wb *b)
 {
     tui_app *app = &b->app;
     if (app->lay.mode == LAYOUT_TOO_SMALL) {
@@ -232,6 +233,7 @@ static void global_key(wb *b, int code)
         b->full = 1;
         break;
     case ACT_MOUSE: toggle_mouse(b); break;
+    case ACT_THEME: theme_pick_cycle(app); break;
     case ACT_RUN_START: live_start(app); break;
     case ACT_RUN_PAUSE: live_command(app, AFT_CMD_PAUSE); break;
     case ACT_RUN_STOP: live_command(app, AFT_CMD_STOP); break;
@@ -250,7 +252,9 @@ static void mouse_key(wb *b)
     if (getmouse(&ev) != OK)
         return;
     if (ev.y == 0 && app->lay.mode == LAYOUT_TABS) {
-        app_focus(app, (pane_id)(ev.x * P_COUNT / (COLS > 0 ? COLS : 1)));
+        int tab = chrome_tab_at(COLS, ev.x);
+        if (tab >= 0)
+            app_focus(app, (pane_id)tab);
         return;
     }
     for (int i = 0; i < P_COUNT; i++) {
@@ -262,6 +266,9 @@ static void mouse_key(wb *b)
                         : ev.bstate & BUTTON5_PRESSED ? KEY_DOWN : 0;
             for (int k = 0; arrow && k < 3; k++)
                 p->ops->key(p, TK_FN(arrow));
+            if ((ev.bstate & BUTTON1_PRESSED) && p->ops->click &&
+                (p->ops->click(p, ev.y - r.y, ev.x - r.x) & PK_RELAYOUT))
+                app->relayout = 1;
             p->dirty = 1;
         }
     }
@@ -368,7 +375,7 @@ static void on_signal(wb *b, int sig)
     app->quit = 1;
 }
 
-static int tick_panes(wb *b)
+int wb_tick(wb *b)
 {
     int busy = 0;
     for (int i = 0; i < P_COUNT; i++) {
@@ -422,12 +429,12 @@ void wb_loop(wb *b)
             keys++;
         }
         input = input || keys > 0;
-        busy = tick_panes(b);
+        busy = wb_tick(b);
         if (app->relayout)
             wb_relayout(b);
         now = now_ms();
         if (now - b->last_frame >= FRAME_MS && (input || any_dirty(b))) {
-            frame(b);
+            wb_frame(b);
             b->last_frame = now;
             input = 0;
             app->chrome_dirty = 0;
