@@ -121,6 +121,26 @@ check grep -q '"event":"set","key":"lr","old":"3e-3","new":"0.001"' "$RUNS/live/
 check test "$(grep -c '"kind":"train"' "$RUNS/live/metrics.jsonl")" -eq 30
 check grep -q 'the weights are identical on all 2 ranks' "$RUNS/live/train.log"
 
+# A rank that fails says why and ends the job: here rank 1 trains on other
+# data than rank 0 (mpirun's MPMD form gives each rank its own workspace).
+if [ -z "${AFT_MPIRUN:-}" ]; then
+    mkdir "$WORK/other"
+    head -n 3000 "$WORK/ws/data.jsonl" >"$WORK/other/data.jsonl"
+    cp "$WS" "$WORK/other/workspace.yaml"
+    CHECKS=$((CHECKS + 1))
+    # shellcheck disable=SC2086
+    timeout 300 mpirun --allow-run-as-root --oversubscribe \
+        -np 1 "$AGENTFT" train "$WS" --run mixed $TINY : \
+        -np 1 "$AGENTFT" train "$WORK/other/workspace.yaml" --run mixed $TINY \
+        --set runs="$RUNS" >"$WORK/out" 2>"$WORK/err" </dev/null
+    status=$?
+    if [ "$status" -eq 0 ] || [ "$status" -eq 124 ]; then
+        echo "FAIL: ranks on different data: exit $status"
+        FAILS=$((FAILS + 1))
+    fi
+    expect err "rank 1 has other data, model or step than rank 0 at step 0"
+fi
+
 # rank_pid R: the process of this test's rank R.
 rank_pid() {
     for env in /proc/[0-9]*/environ; do
