@@ -340,14 +340,6 @@ static int go(aft_trainer *t, int news[2], aft_dist *dist, int quiet, int test)
 /* Makes this rank's trainer (o->dist set) with make(arg, o, err). */
 typedef aft_trainer *(*make_fn)(void *arg, const aft_trainer_opts *o, aft_error *err);
 
-static void say_failure(aft_dist *d, const char *msg)
-{
-    if (aft_dist_size(d) > 1)
-        fprintf(stderr, "rank %d: %s\n", aft_dist_rank(d), msg);
-    else
-        fprintf(stderr, "%s\n", msg);
-}
-
 /* Every rank makes its trainer, and they agree before any trains: when some
  * failed, each of those says why (rank 0 alone when all failed: the same
  * reason) and every rank gives up. With leader_first rank 0 goes first and
@@ -381,8 +373,11 @@ static aft_trainer *make_on_ranks(aft_dist *d, int leader_first, make_fn make, v
     free(ok);
     if (failed == 0)
         return t;
-    if (!t && (failed < (size_t)size || rank == 0) && (first_ok || rank == 0))
-        say_failure(d, err.msg[0] ? err.msg : "out of memory");
+    const char *msg = err.msg[0] ? err.msg : "out of memory";
+    if (!t && failed < (size_t)size && first_ok)
+        fprintf(stderr, "rank %d: %s\n", rank, msg);
+    else if (!t && rank == 0)
+        fprintf(stderr, "%s\n", msg);
     aft_trainer_free(t);
     return NULL;
 }

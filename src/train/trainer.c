@@ -85,6 +85,10 @@ aft_trainer *tr_alloc(const aft_config *cfg, const aft_trainer_opts *opts, aft_e
         aft_trainer_free(t);
         return NULL;
     }
+    if (tr_dist_check(t, err) < 0) {
+        aft_trainer_free(t);
+        return NULL;
+    }
     return t;
 }
 

@@ -110,14 +110,19 @@ static uint64_t position_hash(const aft_trainer *t)
     return hash_u64(h, aft_optim_steps(t->optim));
 }
 
+int tr_dist_check(const aft_trainer *t, aft_error *err)
+{
+    if (tr_dist_size(t) > 1 && tr_is_ppo(t))
+        return aft_error_set(err, "train.objective: ppo runs in one process; start it without "
+                             "mpirun");
+    return 0;
+}
+
 int tr_dist_begin(aft_trainer *t, aft_error *err)
 {
     int P = tr_dist_size(t), rank = aft_dist_rank(t->opts.dist);
     if (P == 1)
         return 0;
-    if (tr_is_ppo(t))
-        return aft_error_set(err, "train.objective: ppo runs in one process; start it without "
-                             "mpirun");
     /* The run directory is rank 0's; the others keep its name for messages. */
     if (aft_dist_bcast(t->opts.dist, t->run_dir, sizeof t->run_dir, err) < 0 ||
         same_everywhere(t, position_hash(t), "data, model or step",

@@ -215,6 +215,8 @@ void tr_checkpoints_tidy(const char *ckpt_dir);
 int tr_dist_size(const aft_trainer *t);
 /* Rank 0, which alone writes the run directory (and a process of its own). */
 int tr_dist_leader(const aft_trainer *t);
+/* Whether the config can run on the job's ranks (before anything is made). */
+int tr_dist_check(const aft_trainer *t, aft_error *err);
 /* This rank's part [*lo, *lo + *m) of a global batch of n examples. */
 void tr_dist_slice(const aft_trainer *t, size_t n, size_t *lo, size_t *m);
 /* Before the first step: the same data and step everywhere, rank 0's
