@@ -161,7 +161,11 @@ job=$!
 wait_grep "$RUNS/killed/metrics.jsonl" '"kind":"train"'
 victim=$(rank_pid 1)
 check test -n "$victim"
-[ -n "$victim" ] && kill -9 "$victim"
+if [ -n "$victim" ]; then
+    kill -9 "$victim"
+else
+    kill "$job" # mpirun ends the ranks
+fi
 wait "$job"
 status=$?
 check test "$status" -ne 0
