@@ -29,6 +29,9 @@ int aft_reward_rules_init(aft_reward_rules *r, double correct, double wrong,
                           double confidence_penalty, const aft_action_set *actions,
                           aft_error *err);
 void aft_reward_rules_free(aft_reward_rules *r);
+/* Checks the per-action list's form (ACTION=REWARD pairs, finite rewards,
+ * no action twice) without knowing the actions. */
+int aft_reward_rules_check(const char *per_action, aft_error *err);
 
 /* The rules' reward for choosing `chosen` where the record says
  * `annotated` (-1: an action the model does not know, so never correct). */

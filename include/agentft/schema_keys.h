@@ -62,17 +62,48 @@ AFT_KEY(LM_TARGET_ONLY, "train", "lm_target_only", AFT_T_BOOL, "true", 0, 0, NUL
 AFT_KEY(SAMPLING,  "train", "sampling", AFT_T_ENUM, "shuffle", 0, 0, "shuffle|curriculum|stratified", 0, "batch order: shuffled, easy to hard by complexity, or stratified by action and complexity")
 AFT_KEY(CURRICULUM_PACING, "train", "curriculum_pacing", AFT_T_ENUM, "linear", 0, 0, "linear|sqrt|step", 0, "how fast harder examples join under curriculum sampling")
 AFT_KEY(CURRICULUM_EPOCHS, "train", "curriculum_epochs", AFT_T_INT, "2", 1, 100000, NULL, 0, "epochs until every complexity level is in play")
+AFT_KEY(OBJECTIVE, "train", "objective", AFT_T_ENUM, "supervised", 0, 0, "supervised|ppo", 0, "what a run learns from: the annotated actions, or rewards by PPO (start from a supervised checkpoint in model.init)")
 AFT_KEY(START_PAUSED, "train", "start_paused", AFT_T_BOOL, "false", 0, 0, NULL, 0, "begin the run paused until 'agentft ctl RUN resume' (for scripts and tests)")
 
 /* evaluation, checkpoints, early stopping */
 AFT_KEY(EVAL_EVERY, "eval", "eval_every", AFT_T_INT, "200", 1, 1e12, NULL, 1, "validate every this many steps")
 AFT_KEY(CHECKPOINT_EVERY, "eval", "checkpoint_every", AFT_T_INT, "1000", 0, 1e12, NULL, 1, "checkpoint every this many steps (0 = only best and last)")
-AFT_KEY(EARLY_STOP_METRIC, "eval", "early_stop_metric", AFT_T_ENUM, "val_loss", 0, 0, "val_loss|val_accuracy|val_macro_f1", 0, "metric watched for early stopping and the best checkpoint")
+AFT_KEY(EARLY_STOP_METRIC, "eval", "early_stop_metric", AFT_T_ENUM, "val_loss", 0, 0, "val_loss|val_accuracy|val_macro_f1|val_reward", 0, "metric watched for early stopping and the best checkpoint (val_reward: PPO's evaluation episodes)")
 AFT_KEY(PATIENCE,  "eval", "patience", AFT_T_INT, "3", 0, 100000, NULL, 1, "evaluations without improvement before stopping (0 = never stop early)")
 AFT_KEY(MIN_DELTA, "eval", "min_delta", AFT_T_FLOAT, "0", 0, 1e6, NULL, 1, "smallest change that counts as an improvement")
 AFT_KEY(RESTORE_BEST, "eval", "restore_best", AFT_T_BOOL, "false", 0, 0, NULL, 1, "end the run with the weights of the best checkpoint")
 AFT_KEY(REJECT_ACTION, "eval", "reject_action", AFT_T_STRING, "", 0, 0, NULL, 1, "action predicted instead when the model is unsure (e.g. out_of_scope); empty = never")
 AFT_KEY(REJECT_BELOW, "eval", "reject_below", AFT_T_FLOAT, "0", 0, 1, NULL, 1, "confidence under which a prediction becomes eval.reject_action")
+
+/* reinforcement fine-tuning (train.objective: ppo); a step of such a run is
+ * one update: a rollout of episodes, then ppo_epochs passes over it. The
+ * optimizer's lr, grad_clip and schedule apply per update. */
+AFT_KEY(PPO_UPDATES, "ppo", "updates", AFT_T_INT, "100", 1, 1e9, NULL, 1, "PPO updates in the run (each a rollout, then ppo_epochs passes over it)")
+AFT_KEY(PPO_EPISODES, "ppo", "rollout_episodes", AFT_T_INT, "64", 1, 65536, NULL, 1, "episodes collected per update, starting from training records drawn at random")
+AFT_KEY(PPO_EPISODE_STEPS, "ppo", "episode_steps", AFT_T_INT, "1", 1, 1000, NULL, 1, "most decisions in an episode (an environment ends one earlier with done; reward rules take one)")
+AFT_KEY(PPO_EPOCHS, "ppo", "ppo_epochs", AFT_T_INT, "4", 1, 1000, NULL, 1, "passes over each rollout")
+AFT_KEY(PPO_MINIBATCH, "ppo", "minibatch_size", AFT_T_INT, "16", 1, 65536, NULL, 1, "decisions per optimizer step")
+AFT_KEY(PPO_CLIP, "ppo", "clip_ratio", AFT_T_FLOAT, "0.2", 0.001, 10, NULL, 1, "clip epsilon: the probability ratio counts only within 1 +- this")
+AFT_KEY(PPO_GAMMA, "ppo", "gamma", AFT_T_FLOAT, "0.99", 0, 1, NULL, 1, "discount between the steps of an episode")
+AFT_KEY(PPO_LAMBDA, "ppo", "gae_lambda", AFT_T_FLOAT, "0.95", 0, 1, NULL, 1, "generalised advantage estimation lambda")
+AFT_KEY(PPO_KL_COEF, "ppo", "kl_coef", AFT_T_FLOAT, "0.05", 0, 1000, NULL, 1, "weight of the KL divergence to the reference (starting) policy; the start value when kl_target is set")
+AFT_KEY(PPO_KL_TARGET, "ppo", "kl_target", AFT_T_FLOAT, "0", 0, 100, NULL, 1, "adapt kl_coef after each update to keep the KL near this (0 = a fixed kl_coef)")
+AFT_KEY(PPO_ENTROPY, "ppo", "entropy_coef", AFT_T_FLOAT, "0.01", 0, 100, NULL, 1, "weight of the entropy bonus")
+AFT_KEY(PPO_VALUE_COEF, "ppo", "value_coef", AFT_T_FLOAT, "0.5", 0, 1000, NULL, 1, "weight of the value-head loss")
+AFT_KEY(PPO_VALUE_CLIP, "ppo", "value_clip", AFT_T_FLOAT, "0.2", 0, 1e6, NULL, 1, "the value loss counts a value change of at most this per update (0 = off)")
+AFT_KEY(PPO_NORM_ADV, "ppo", "normalize_advantages", AFT_T_BOOL, "true", 0, 0, NULL, 1, "scale each rollout's advantages to mean 0 and deviation 1")
+AFT_KEY(PPO_EVAL_EPISODES, "ppo", "eval_episodes", AFT_T_INT, "64", 0, 1e6, NULL, 1, "greedy episodes at each evaluation: the first valid records (train ones without a valid split; 0 = none)")
+
+/* where PPO's rewards come from: an environment program, or else the rules */
+AFT_KEY(REWARD_ENV, "reward", "env", AFT_T_STRING, "", 0, 0, NULL, 0, "environment program speaking the reward protocol (split on blanks into an argv, no shell); empty = the rules below")
+AFT_KEY(REWARD_TIMEOUT_MS, "reward", "env_timeout_ms", AFT_T_INT, "5000", 1, 3600000, NULL, 1, "milliseconds the environment may take to answer")
+AFT_KEY(REWARD_TIMEOUT, "reward", "timeout_reward", AFT_T_FLOAT, "-0.5", -1e6, 1e6, NULL, 1, "reward of a late (or failed) answer; the episode ends there")
+AFT_KEY(REWARD_MAX_FAILURES, "reward", "env_max_failures", AFT_T_INT, "3", 1, 1e6, NULL, 1, "environment failures in a row (crash, closed pipe, garbage) that stop the run with an error")
+AFT_KEY(REWARD_CORRECT, "reward", "correct_reward", AFT_T_FLOAT, "1", -1e6, 1e6, NULL, 1, "rules: reward for the annotated action")
+AFT_KEY(REWARD_WRONG, "reward", "wrong_reward", AFT_T_FLOAT, "-1", -1e6, 1e6, NULL, 1, "rules: reward for any other action")
+AFT_KEY(REWARD_PER_ACTION, "reward", "action_rewards", AFT_T_STRING, "", 0, 0, NULL, 1, "rules: rewards for choosing these actions wrongly, instead of wrong_reward (e.g. escalate=-0.2,noop=-0.5)")
+AFT_KEY(REWARD_CONF_BELOW, "reward", "confidence_below", AFT_T_FLOAT, "0", 0, 1, NULL, 1, "a choice the policy made with a probability under this is penalised (0 = never)")
+AFT_KEY(REWARD_CONF_PENALTY, "reward", "confidence_penalty", AFT_T_FLOAT, "0", 0, 1e6, NULL, 1, "subtracted from the reward of such a low-confidence choice")
 
 /* splits made by `agentft data split` */
 AFT_KEY(SPLIT_VALID, "split", "valid_fraction", AFT_T_FLOAT, "0.1", 0, 0.9, NULL, 0, "share of records for validation")

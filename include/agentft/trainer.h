@@ -155,6 +155,16 @@ typedef enum {
     AFT_SERIES_VAL_ACCURACY,
     AFT_SERIES_VAL_MACRO_F1,
     AFT_SERIES_PATIENCE_LEFT,
+    /* PPO runs ("ppo" lines: one point per update; val_reward from "val") */
+    AFT_SERIES_REWARD,          /* mean episode return of the rollout */
+    AFT_SERIES_REWARD_STD,
+    AFT_SERIES_KL,              /* KL(policy || reference) */
+    AFT_SERIES_ENTROPY,
+    AFT_SERIES_CLIP_FRACTION,
+    AFT_SERIES_VALUE_LOSS,
+    AFT_SERIES_EXPLAINED_VAR,
+    AFT_SERIES_TIMEOUTS,
+    AFT_SERIES_VAL_REWARD,      /* mean return of the greedy evaluation episodes */
     AFT_SERIES_COUNT
 } aft_series_kind;
 
@@ -169,6 +179,15 @@ typedef struct aft_event {
                          "resume", "data", "restore_best" */
     char text[224];   /* one line for a log pane, e.g. "set lr 0.0003 -> 0.0001" */
 } aft_event;
+
+/* The fields of a "ppo" line of metrics.jsonl and the series each feeds
+ * (also the supervised charts' loss, lr, gradient norm and step time), for
+ * anyone reading the file. */
+typedef struct aft_series_field {
+    const char *key;
+    aft_series_kind kind;
+} aft_series_field;
+const aft_series_field *aft_ppo_series_fields(size_t *count);
 
 size_t aft_trainer_series_len(aft_trainer *t, aft_series_kind kind);
 /* Copies points from index `from` on (at most cap); returns how many. */

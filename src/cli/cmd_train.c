@@ -32,7 +32,7 @@ static void on_interrupt(int sig)
 typedef struct view {
     aft_dist *dist;          /* the MPI job (one process without mpirun) */
     int tty, quiet, width;
-    size_t train_seen, val_seen, events_seen, pat_seen;
+    size_t train_seen, val_seen, events_seen, pat_seen, reward_seen;
     uint64_t every;          /* plain lines: a train line every this many steps */
     int line_shown;          /* a progress line is on screen (tty) */
     int pending;             /* a redraw was put off (at most 10 a second over SSH) */
@@ -68,19 +68,37 @@ static void fmt_rate(double r, char *buf, size_t size)
         snprintf(buf, size, "%.0f", r);
 }
 
-static void progress_text(const aft_trainer_status *s, char *buf, size_t size)
+/* A PPO run's figures of the update at `step` (its rollout's mean reward
+ * and KL to the reference) as "  reward 0.8125  KL 0.42", or "". */
+static void ppo_text(aft_trainer *t, uint64_t step, char *buf, size_t size)
 {
-    char eta[32], rate[32], val[48] = "", pat[32] = "";
+    aft_point r, kl;
+    size_t n = aft_trainer_series_len(t, AFT_SERIES_REWARD);
+    buf[0] = '\0';
+    for (size_t i = n; i-- > 0;) {
+        if (aft_trainer_series(t, AFT_SERIES_REWARD, i, &r, 1) != 1 || r.step < step)
+            return;
+        if (r.step == step && aft_trainer_series(t, AFT_SERIES_KL, i, &kl, 1) == 1) {
+            snprintf(buf, size, "  reward %.4f  KL %.4f", r.value, kl.value);
+            return;
+        }
+    }
+}
+
+static void progress_text(aft_trainer *t, const aft_trainer_status *s, char *buf, size_t size)
+{
+    char eta[32], rate[32], val[48] = "", pat[32] = "", ppo[64];
     fmt_duration(s->eta_s, eta, sizeof eta);
     fmt_rate(s->tokens_per_s, rate, sizeof rate);
     if (isfinite(s->val_accuracy))
         snprintf(val, sizeof val, "  val acc %.1f%%", 100 * s->val_accuracy);
     if (s->patience_left >= 0)
         snprintf(pat, sizeof pat, "  patience %d", s->patience_left);
-    snprintf(buf, size, "step %llu/%llu  epoch %llu/%llu  loss %.4f%s  %s tok/s  ETA %s%s%s",
+    ppo_text(t, s->step, ppo, sizeof ppo);
+    snprintf(buf, size, "step %llu/%llu  epoch %llu/%llu  loss %.4f%s%s  %s tok/s  ETA %s%s%s",
              (unsigned long long)s->step, (unsigned long long)s->total_steps,
              (unsigned long long)(s->epoch < s->epochs ? s->epoch + 1 : s->epochs),
-             (unsigned long long)s->epochs, s->train_loss, val, rate, eta, pat,
+             (unsigned long long)s->epochs, s->train_loss, ppo, val, rate, eta, pat,
              s->phase == AFT_PHASE_PAUSED ? "  [paused]" : "");
 }
 
@@ -122,8 +140,17 @@ static void show_vals(view *v, aft_trainer *t)
         if (aft_trainer_series(t, AFT_SERIES_PATIENCE_LEFT, v->pat_seen, &pp, 1) == 1 &&
             pp.step == loss.step)
             snprintf(pat, sizeof pat, "  patience left %.0f", pp.value);
-        snprintf(line, sizeof line, "step %llu: val loss %.4f  accuracy %.1f%%  macro-F1 %.4f%s",
-                 (unsigned long long)loss.step, loss.value, 100 * acc.value, f1.value, pat);
+        /* A PPO run's evaluation episodes, from theirs. */
+        char reward[48] = "";
+        aft_point rp;
+        while (aft_trainer_series(t, AFT_SERIES_VAL_REWARD, v->reward_seen, &rp, 1) == 1 &&
+               rp.step < loss.step)
+            v->reward_seen++;
+        if (aft_trainer_series(t, AFT_SERIES_VAL_REWARD, v->reward_seen, &rp, 1) == 1 &&
+            rp.step == loss.step)
+            snprintf(reward, sizeof reward, "  reward %.4f", rp.value);
+        snprintf(line, sizeof line, "step %llu: val loss %.4f  accuracy %.1f%%  macro-F1 %.4f%s%s",
+                 (unsigned long long)loss.step, loss.value, 100 * acc.value, f1.value, reward, pat);
         say(v, line);
         v->val_seen++;
     }
@@ -140,12 +167,13 @@ static void show_train(view *v, aft_trainer *t, const aft_trainer_status *s)
         for (size_t i = 0; i < n; i++) {
             if (p[i].step % v->every != 0 && p[i].step != s->total_steps)
                 continue;
-            char line[300], eta[32], rate[32];
+            char line[300], eta[32], rate[32], ppo[64];
             fmt_duration(s->eta_s, eta, sizeof eta);
             fmt_rate(s->tokens_per_s, rate, sizeof rate);
-            snprintf(line, sizeof line, "step %llu/%llu: loss %.4f  %s tok/s  ETA %s",
+            ppo_text(t, p[i].step, ppo, sizeof ppo);
+            snprintf(line, sizeof line, "step %llu/%llu: loss %.4f%s  %s tok/s  ETA %s",
                      (unsigned long long)p[i].step, (unsigned long long)s->total_steps,
-                     p[i].value, rate, eta);
+                     p[i].value, ppo, rate, eta);
             say(v, line);
         }
         v->train_seen += n;
@@ -173,7 +201,7 @@ static void show(view *v, aft_trainer *t)
     } else if (s.step > 0 || s.phase == AFT_PHASE_PAUSED) {
         v->last_draw = mono();
         char line[400];
-        progress_text(&s, line, sizeof line);
+        progress_text(t, &s, line, sizeof line);
         if (v->width > 1 && strlen(line) >= (size_t)v->width)
             line[v->width - 1] = '\0';
         printf("\r%s\033[K", line);

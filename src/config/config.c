@@ -516,6 +516,12 @@ int aft_config_validate(const aft_config *cfg, aft_error *err)
         show(cfg, AFT_K_SPLIT_TEST, b, sizeof b);
         problem(&p, "%s plus %s leaves nothing to train on (their sum must be below 1)", a, b);
     }
+    int ppo = strcmp(aft_config_text(cfg, AFT_K_OBJECTIVE), "ppo") == 0;
+    if (!ppo && strcmp(aft_config_text(cfg, AFT_K_EARLY_STOP_METRIC), "val_reward") == 0) {
+        show(cfg, AFT_K_EARLY_STOP_METRIC, a, sizeof a);
+        show(cfg, AFT_K_OBJECTIVE, b, sizeof b);
+        problem(&p, "%s needs PPO's rewards, but %s", a, b);
+    }
     if (aft_config_int(cfg, AFT_K_FREEZE_LAYERS) > aft_config_int(cfg, AFT_K_N_LAYER)) {
         show(cfg, AFT_K_FREEZE_LAYERS, a, sizeof a);
         show(cfg, AFT_K_N_LAYER, b, sizeof b);

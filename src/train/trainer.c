@@ -136,6 +136,7 @@ void aft_trainer_free(aft_trainer *t)
         aft_control_stop(t->ctl);
     aft_batch_buf_free(&t->train_buf);
     aft_batch_buf_free(&t->eval_buf);
+    tr_ppo_free(t);
     aft_optim_free(t->optim);
     aft_model_free(t->model);
     tr_data_free(&t->data);

@@ -100,6 +100,7 @@ char *tr_extra_json(aft_trainer *t)
     cJSON_AddNumberToObject(o, "last_checkpoint_step", (double)t->last_ckpt_step);
     cJSON_AddBoolToObject(o, "early_stopped", t->early_stopped);
     cJSON_AddBoolToObject(o, "finished", t->finished);
+    tr_ppo_extra(t, o);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;

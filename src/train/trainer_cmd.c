@@ -4,6 +4,8 @@
  * re-applies it. */
 #include "trainer_internal.h"
 
+#include "agentft/reward.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,9 @@ int tr_check_set(const char *key, const char *value, aft_error *err)
     if (!k->live)
         return aft_error_set(err, "%s cannot change during a run (takes effect at the next start)",
                              k->name);
+    /* Its form can be checked now; its action names only against the run's data. */
+    if (k->id == AFT_K_REWARD_PER_ACTION && aft_reward_rules_check(value, err) < 0)
+        return -1;
     /* The range check, on a scratch config: the run's own belongs to its thread. */
     aft_config *scratch = aft_config_new();
     if (!scratch)
@@ -36,16 +41,9 @@ static int ensure_targets(aft_trainer *t, aft_error *err)
 {
     if (t->data.with_target || aft_config_float(t->cfg, AFT_K_LM_WEIGHT) <= 0)
         return 0;
-    /* A probe opens the files: the stamps and prints must stay those of the
-     * last load, so that edits since still count at the next epoch. */
     aft_dataset *ds[3] = {0};
-    tr_data probe = {0};
-    probe.n_files = t->data.n_files;
-    memcpy(probe.paths, t->data.paths, sizeof probe.paths);
-    memcpy(probe.implied, t->data.implied, sizeof probe.implied);
-    if (tr_data_open(&probe, t->cfg, ds, 0, err) < 0)
+    if (tr_data_probe(&t->data, t->cfg, ds, err) < 0)
         return -1;
-    free(probe.prints);
     t->data.with_target = 1;
     uint64_t epoch = t->data.order_epoch;
     int had = t->data.have_order;
@@ -64,7 +62,8 @@ int tr_apply_live(aft_trainer *t, aft_error *err)
     aft_optim_set_config(t->optim, &oc);
     tr_set_dropout(t->model, (float)aft_config_float(t->cfg, AFT_K_DROPOUT),
                    (float)aft_config_float(t->cfg, AFT_K_ATTN_DROPOUT));
-    if (ensure_targets(t, err) < 0 || tr_reject_id(t, NULL, err) < -1)
+    if (ensure_targets(t, err) < 0 || tr_reject_id(t, NULL, err) < -1 ||
+        tr_ppo_apply_live(t, err) < 0)
         return -1;
     t->total_steps = tr_total_steps(t);
     return 0;
@@ -127,6 +126,20 @@ static int set_paused(aft_trainer *t, int paused, aft_error *err)
     return tr_emit_event(t, paused ? "pause" : "resume", NULL, err);
 }
 
+/* A queued change the run cannot take (an action its data lacks...) is
+ * refused and logged, and the run goes on with the value it had. */
+static int set_from_queue(aft_trainer *t, const aft_cmd *c, aft_error *err)
+{
+    aft_error why = {0};
+    if (tr_apply_set(t, c->key, c->value, 1, &why) == 0)
+        return 0;
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "key", c->key);
+    cJSON_AddStringToObject(f, "value", c->value);
+    cJSON_AddStringToObject(f, "reason", why.msg);
+    return tr_emit_event(t, "set_refused", f, err);
+}
+
 int tr_apply_cmd(aft_trainer *t, const aft_cmd *c, aft_error *err)
 {
     switch (c->kind) {
@@ -144,7 +157,7 @@ int tr_apply_cmd(aft_trainer *t, const aft_cmd *c, aft_error *err)
     case AFT_CMD_EVAL:
         return tr_eval_now(t, 0, err);
     case AFT_CMD_SET:
-        return tr_apply_set(t, c->key, c->value, 1, err);
+        return set_from_queue(t, c, err);
     case AFT_CMD_STATUS:
     default:
         return 0;

@@ -131,6 +131,17 @@ int tr_data_open(tr_data *d, const aft_config *cfg, aft_dataset *ds[3], int requ
     return 0;
 }
 
+int tr_data_probe(const tr_data *d, const aft_config *cfg, aft_dataset *ds[3], aft_error *err)
+{
+    tr_data probe = {0};
+    probe.n_files = d->n_files;
+    memcpy(probe.paths, d->paths, sizeof probe.paths);
+    memcpy(probe.implied, d->implied, sizeof probe.implied);
+    int rc = tr_data_open(&probe, cfg, ds, 0, err);
+    free(probe.prints);
+    return rc;
+}
+
 static aft_split split_of(const tr_data *d, const aft_dataset *ds, size_t f, size_t i)
 {
     aft_split s = aft_dataset_split(ds, i);

@@ -131,6 +131,8 @@ int tr_eval_set(aft_trainer *t, const aft_example_set *set, aft_eval_result *out
 static double metric_of(const aft_trainer *t, const aft_eval_result *r)
 {
     const char *m = tr_metric_name(t->cfg);
+    if (strcmp(m, "val_reward") == 0)
+        return tr_ppo_val_reward(t);
     return strcmp(m, "val_accuracy") == 0 ? r->accuracy
            : strcmp(m, "val_macro_f1") == 0 ? r->macro_f1 : r->loss;
 }
@@ -146,16 +148,25 @@ static int improves(const aft_trainer *t, double v)
     return lower ? v < t->st.best_metric - d : v > t->st.best_metric + d;
 }
 
-static int emit_val(aft_trainer *t, const aft_eval_result *r, aft_error *err)
+/* r is NULL when there is no valid split (a PPO run evaluating on train
+ * records); episodes 0 when there is no PPO evaluation. */
+static int emit_val(aft_trainer *t, const aft_eval_result *r, double reward, size_t episodes,
+                    aft_error *err)
 {
     int64_t patience = aft_config_int(t->cfg, AFT_K_PATIENCE);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "step", (double)t->st.step);
     cJSON_AddStringToObject(o, "kind", "val");
-    cJSON_AddNumberToObject(o, "loss", aft_float_to_decimal((float)r->loss));
-    cJSON_AddNumberToObject(o, "accuracy", r->accuracy);
-    cJSON_AddNumberToObject(o, "macro_f1", r->macro_f1);
-    cJSON_AddNumberToObject(o, "examples", (double)r->examples);
+    if (r) {
+        cJSON_AddNumberToObject(o, "loss", aft_float_to_decimal((float)r->loss));
+        cJSON_AddNumberToObject(o, "accuracy", r->accuracy);
+        cJSON_AddNumberToObject(o, "macro_f1", r->macro_f1);
+        cJSON_AddNumberToObject(o, "examples", (double)r->examples);
+    }
+    if (episodes) {
+        cJSON_AddNumberToObject(o, "reward", aft_float_to_decimal((float)reward));
+        cJSON_AddNumberToObject(o, "episodes", (double)episodes);
+    }
     if (patience > 0)
         cJSON_AddNumberToObject(o, "patience_left",
                                 (double)(patience - (int64_t)t->st.evals_since_best));
@@ -194,14 +205,20 @@ static int on_early_stop(aft_trainer *t, aft_error *err)
  * `eval` only records the figures (and a new best). */
 int tr_eval_now(aft_trainer *t, int scheduled, aft_error *err)
 {
-    if (t->data.sets[TR_VALID].count == 0)
+    int valid = t->data.sets[TR_VALID].count > 0, ppo = tr_is_ppo(t) && t->ppo;
+    if (!valid && !ppo)
         return 0;
-    double t0 = tr_now();
-    aft_eval_result r;
-    int rc = eval_examples(t, &t->data.sets[TR_VALID], 1, &r, err);
+    double t0 = tr_now(), reward = NAN;
+    size_t episodes = 0;
+    aft_eval_result r = {0, NAN, NAN, NAN};
+    int rc = valid ? eval_examples(t, &t->data.sets[TR_VALID], 1, &r, err) : 0;
+    if (rc == 0 && ppo)
+        rc = tr_ppo_evaluate(t, &reward, &episodes, err);
     t->t_train += tr_now() - t0;
     if (rc != 0)
         return rc < 0 ? -1 : 0;
+    if (!valid && episodes == 0)
+        return 0;
     t->last_eval_step = t->st.step;
     double v = metric_of(t, &r);
     int best = improves(t, v);
@@ -212,7 +229,7 @@ int tr_eval_now(aft_trainer *t, int scheduled, aft_error *err)
     } else if (scheduled) {
         t->st.evals_since_best++;
     }
-    if (emit_val(t, &r, err) < 0 || (best && on_best(t, err) < 0))
+    if (emit_val(t, valid ? &r : NULL, reward, episodes, err) < 0 || (best && on_best(t, err) < 0))
         return -1;
     int64_t patience = aft_config_int(t->cfg, AFT_K_PATIENCE);
     if (scheduled && patience > 0 && t->st.evals_since_best >= (uint64_t)patience)

@@ -85,6 +85,7 @@ struct aft_trainer {
     double tok_ema;              /* tokens per second, smoothed */
     char *notes;
     aft_control_server *ctl;
+    struct tr_ppo *ppo;          /* train.objective: ppo; made when the run starts */
     double steps_s;              /* time in training steps, this process */
     double comm_s, comm_total_s; /* of which summing gradients over MPI ranks: last step, all */
     double wait_s, wait_total_s; /* and waiting for the slowest rank before that */
@@ -138,6 +139,10 @@ int tr_data_files(tr_data *d, const aft_config *cfg, aft_error *err);
 int tr_data_open(tr_data *d, const aft_config *cfg, aft_dataset *ds[3], int require_split,
                  aft_error *err);
 void tr_data_close(aft_dataset *ds[3]);
+/* Opens the run's files again for a look at their records (ds[i] for
+ * d->paths[i]), leaving d alone: its stamps and prints stay those of the
+ * last load, so edits since still count at the next epoch. */
+int tr_data_probe(const tr_data *d, const aft_config *cfg, aft_dataset *ds[3], aft_error *err);
 int tr_data_train_tokenizer(tr_data *d, aft_dataset *const ds[3], const aft_config *cfg,
                             aft_error *err);
 /* Builds the action set from every record, unless it is already set. */
@@ -162,6 +167,10 @@ int tr_levels_in_play(const aft_trainer *t, uint64_t epoch, int *levels, int *n_
 
 /* trainer_loop.c */
 int tr_loop(aft_trainer *t, aft_error *err);
+/* Validation and checkpoints due after a step. */
+int tr_after_step(aft_trainer *t, aft_error *err);
+/* The learning rate of the current step, by the schedule. */
+double tr_scheduled_lr(const aft_trainer *t);
 /* The id of eval.reject_action (and eval.reject_below in *below, may be
  * NULL): -1 when none is set, -2 with err when the data has no such action. */
 int32_t tr_reject_id(const aft_trainer *t, float *below, aft_error *err);
@@ -233,6 +242,25 @@ int tr_dist_bcast_weights(aft_trainer *t, aft_error *err);
 /* After the run: checks the weights are the same on every rank; logs the
  * time spent summing gradients. */
 int tr_dist_end(aft_trainer *t, aft_error *err);
+
+/* trainer_ppo.c: reinforcement fine-tuning (train.objective: ppo); a step
+ * is one PPO update */
+int tr_is_ppo(const aft_trainer *t);
+/* At the start of the run (new or resumed): rewards, reference policy,
+ * and on a new run the evaluation of the starting policy. */
+int tr_ppo_begin(aft_trainer *t, aft_error *err);
+/* One rollout and update; 1 when aborted part way. */
+int tr_ppo_step(aft_trainer *t, aft_error *err);
+int tr_ppo_done(const aft_trainer *t);
+/* Greedy evaluation episodes: their mean return (NaN when there are none). */
+int tr_ppo_evaluate(aft_trainer *t, double *mean_return, size_t *episodes, aft_error *err);
+double tr_ppo_val_reward(const aft_trainer *t);
+int tr_ppo_apply_live(aft_trainer *t, aft_error *err);
+/* Adds PPO's part of the checkpoint state ("ppo": {...}) to o. */
+void tr_ppo_extra(const aft_trainer *t, cJSON *o);
+/* The "ppo" lines of metrics.jsonl into the series. */
+void tr_ppo_ingest(aft_trainer *t, uint64_t step, const cJSON *obj);
+void tr_ppo_free(aft_trainer *t);
 
 /* trainer_resume.c */
 aft_trainer *tr_resume(const char *run_dir, const char *const *sets, size_t n_sets,

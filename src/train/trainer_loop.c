@@ -77,6 +77,19 @@ static int reduce_step(aft_trainer *t, step_out *o, aft_error *err)
     return 0;
 }
 
+double tr_scheduled_lr(const aft_trainer *t)
+{
+    aft_schedule_kind sk = AFT_SCHED_COSINE;
+    const char *sched = aft_config_text(t->cfg, AFT_K_LR_SCHEDULE);
+    if (strcmp(sched, "constant") == 0)
+        sk = AFT_SCHED_CONSTANT;
+    else if (strcmp(sched, "linear") == 0)
+        sk = AFT_SCHED_LINEAR;
+    return aft_lr_at(sk, t->st.step, (uint64_t)aft_config_int(t->cfg, AFT_K_WARMUP_STEPS),
+                     t->total_steps, (float)aft_config_float(t->cfg, AFT_K_LR),
+                     (float)aft_config_float(t->cfg, AFT_K_MIN_LR_RATIO));
+}
+
 static int train_step(aft_trainer *t, step_out *o, aft_error *err)
 {
     memset(o, 0, sizeof *o);
@@ -94,15 +107,7 @@ static int train_step(aft_trainer *t, step_out *o, aft_error *err)
     float *w = aft_model_params(t->model), *g = aft_model_grads(t->model);
     o->grad_norm = aft_clip_grad_norm(params, np, g,
                                       (float)aft_config_float(t->cfg, AFT_K_GRAD_CLIP));
-    aft_schedule_kind sk = AFT_SCHED_COSINE;
-    const char *sched = aft_config_text(t->cfg, AFT_K_LR_SCHEDULE);
-    if (strcmp(sched, "constant") == 0)
-        sk = AFT_SCHED_CONSTANT;
-    else if (strcmp(sched, "linear") == 0)
-        sk = AFT_SCHED_LINEAR;
-    o->lr = aft_lr_at(sk, t->st.step, (uint64_t)aft_config_int(t->cfg, AFT_K_WARMUP_STEPS),
-                      t->total_steps, (float)aft_config_float(t->cfg, AFT_K_LR),
-                      (float)aft_config_float(t->cfg, AFT_K_MIN_LR_RATIO));
+    o->lr = tr_scheduled_lr(t);
     if (aft_optim_get_config(t->optim)->l2 > 0)
         o->loss += aft_optim_l2_penalty(t->optim, w);
     aft_optim_step_zero_grads(t->optim, w, g, (float)o->lr);
@@ -173,6 +178,8 @@ static int reload_data(aft_trainer *t, aft_error *err)
 
 static int done(const aft_trainer *t)
 {
+    if (tr_is_ppo(t))
+        return tr_ppo_done(t);
     uint64_t max = (uint64_t)aft_config_int(t->cfg, AFT_K_MAX_STEPS);
     return t->st.epoch >= (uint64_t)aft_config_int(t->cfg, AFT_K_EPOCHS) ||
            (max > 0 && t->st.step >= max);
@@ -241,11 +248,13 @@ static int last_step(const aft_trainer *t)
     uint64_t max = (uint64_t)aft_config_int(t->cfg, AFT_K_MAX_STEPS);
     if (t->early_stopped || (max > 0 && t->st.step >= max))
         return 1;
+    if (tr_is_ppo(t))
+        return tr_ppo_done(t);
     return t->st.epoch + 1 >= (uint64_t)aft_config_int(t->cfg, AFT_K_EPOCHS) &&
            t->st.epoch_pos >= t->data.n_order;
 }
 
-static int after_step(aft_trainer *t, aft_error *err)
+int tr_after_step(aft_trainer *t, aft_error *err)
 {
     uint64_t ev = (uint64_t)aft_config_int(t->cfg, AFT_K_EVAL_EVERY);
     uint64_t ck = (uint64_t)aft_config_int(t->cfg, AFT_K_CHECKPOINT_EVERY);
@@ -273,7 +282,7 @@ static int one_step(aft_trainer *t, aft_error *err)
     double tps = (double)o.tokens / (dt > 0 ? dt : 1e-9);
     t->tok_ema = t->tok_ema > 0 ? 0.9 * t->tok_ema + 0.1 * tps : tps;
     tr_publish(t, o.loss, t->tok_ema);
-    rc = after_step(t, err);
+    rc = tr_after_step(t, err);
     tr_publish(t, NAN, NAN);
     return rc;
 }
@@ -367,6 +376,8 @@ static int begin(aft_trainer *t, aft_error *err)
     }
     if (tr_dist_begin(t, err) < 0)
         return -1;
+    if (tr_is_ppo(t) && tr_ppo_begin(t, err) < 0)
+        return -1;
     control_begin(t);
     t->t_start = tr_now();
     if (t->resumed)
@@ -391,10 +402,10 @@ int tr_loop(aft_trainer *t, aft_error *err)
         rc = tr_drain_commands(t, err);
         if (rc < 0 || aborted(t) || t->stop_req || done(t))
             break;
-        rc = epoch_boundary(t, err);
+        rc = tr_is_ppo(t) ? 0 : epoch_boundary(t, err);
         if (rc < 0 || done(t))
             break;
-        rc = one_step(t, err);
+        rc = tr_is_ppo(t) ? tr_ppo_step(t, err) : one_step(t, err);
         if (rc > 0 || t->early_stopped) {
             rc = 0;
             break;

@@ -96,6 +96,11 @@ static uint64_t ceil_div(uint64_t a, uint64_t b)
 
 uint64_t tr_total_steps(const aft_trainer *t)
 {
+    if (tr_is_ppo(t)) {
+        uint64_t u = (uint64_t)aft_config_int(t->cfg, AFT_K_PPO_UPDATES);
+        uint64_t m = (uint64_t)aft_config_int(t->cfg, AFT_K_MAX_STEPS);
+        return m > 0 && m < u ? m : u;
+    }
     uint64_t B = (uint64_t)aft_config_int(t->cfg, AFT_K_BATCH_SIZE);
     uint64_t E = (uint64_t)aft_config_int(t->cfg, AFT_K_EPOCHS);
     uint64_t CE = (uint64_t)aft_config_int(t->cfg, AFT_K_CURRICULUM_EPOCHS);

@@ -19,6 +19,8 @@ const char *tr_metric_name(const aft_config *cfg)
         return "val_accuracy";
     if (strcmp(m, "val_macro_f1") == 0)
         return "val_macro_f1";
+    if (strcmp(m, "val_reward") == 0)
+        return "val_reward";
     return "val_loss";
 }
 
@@ -52,6 +54,7 @@ int tr_model_config(const aft_config *cfg, int vocab, int n_actions, aft_model_c
     mc->lora_rank = (int)aft_config_int(cfg, AFT_K_LORA_RANK);
     mc->lora_alpha = (float)aft_config_float(cfg, AFT_K_LORA_ALPHA);
     mc->freeze_layers = (int)aft_config_int(cfg, AFT_K_FREEZE_LAYERS);
+    mc->value_head = strcmp(aft_config_text(cfg, AFT_K_OBJECTIVE), "ppo") == 0;
     return aft_model_config_check(mc, err);
 }
 

@@ -258,6 +258,9 @@ void tr_event_text(const cJSON *ev, char *buf, size_t size)
         snprintf(buf, size, "data changed: %.0f added, %.0f removed, %.0f changed; %.0f train, "
                  "%.0f valid", num_of(ev, "added"), num_of(ev, "removed"), num_of(ev, "changed"),
                  num_of(ev, "train"), num_of(ev, "valid"));
+    else if (strcmp(e, "set_refused") == 0)
+        snprintf(buf, size, "set %s %s refused: %s", str_of(ev, "key"), str_of(ev, "value"),
+                 str_of(ev, "reason"));
     else if (strcmp(e, "restore_best") == 0)
         snprintf(buf, size, "restored the best weights (step %.0f)", num_of(ev, "best_step"));
     else
@@ -271,6 +274,9 @@ static void ingest_val(aft_trainer *t, uint64_t step, const cJSON *obj)
     tr_push_point(t, AFT_SERIES_VAL_LOSS, step, loss);
     tr_push_point(t, AFT_SERIES_VAL_ACCURACY, step, acc);
     tr_push_point(t, AFT_SERIES_VAL_MACRO_F1, step, f1);
+    double reward = num_of(obj, "reward");
+    if (isfinite(reward))
+        tr_push_point(t, AFT_SERIES_VAL_REWARD, step, reward);
     if (isfinite(pat))
         tr_push_point(t, AFT_SERIES_PATIENCE_LEFT, step, pat);
     pthread_mutex_lock(&t->mu);
@@ -295,6 +301,8 @@ void tr_ingest_line(aft_trainer *t, const cJSON *obj)
                       {"tokens_per_s", AFT_SERIES_TOKENS_PER_S}};
         for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
             tr_push_point(t, fields[i].kind, step, num_of(obj, fields[i].key));
+    } else if (strcmp(kind, "ppo") == 0) {
+        tr_ppo_ingest(t, step, obj);
     } else if (strcmp(kind, "val") == 0) {
         ingest_val(t, step, obj);
     } else if (strcmp(kind, "event") == 0) {

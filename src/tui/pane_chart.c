@@ -1,6 +1,7 @@
 /* The charts pane: train loss (raw and smoothed), validation loss,
  * validation accuracy and macro-F1, learning rate, gradient norm and
- * tokens/s of the run being shown, with markers where a hyperparameter
+ * tokens/s of the run being shown (and a PPO run's mean reward of each
+ * rollout and of the evaluations, and its KL to the reference), with markers where a hyperparameter
  * changed (set) and where the best checkpoint is; a second run from the
  * runs folder can be overlaid (c chooses it, C removes it). Fed from the
  * run sources; the charts keep their own copies of the series. */
@@ -16,7 +17,7 @@
 #include "runpick.h"
 #include "runsrc.h"
 
-enum { C_LOSS, C_VAL, C_LR, C_GRAD, C_TOK, C_COUNT };
+enum { C_LOSS, C_VAL, C_LR, C_GRAD, C_TOK, C_RL, C_COUNT };
 
 #define SMOOTH 0.9  /* weight of the past in the smoothed train loss */
 #define POLL_MS 250
@@ -63,12 +64,14 @@ static const feed_map run_feeds[] = {
     {AFT_SERIES_VAL_ACCURACY, C_VAL, 0}, {AFT_SERIES_VAL_MACRO_F1, C_VAL, 1},
     {AFT_SERIES_LR, C_LR, 0}, {AFT_SERIES_GRAD_NORM, C_GRAD, 0},
     {AFT_SERIES_TOKENS_PER_S, C_TOK, 0},
+    {AFT_SERIES_REWARD, C_RL, 0}, {AFT_SERIES_VAL_REWARD, C_RL, 1}, {AFT_SERIES_KL, C_RL, 2},
 };
 static const feed_map cmp_feeds[] = {
     {AFT_SERIES_TRAIN_LOSS, C_LOSS, -1}, {AFT_SERIES_VAL_LOSS, C_LOSS, 1},
     {AFT_SERIES_VAL_ACCURACY, C_VAL, 0}, {AFT_SERIES_VAL_MACRO_F1, C_VAL, 1},
     {AFT_SERIES_LR, C_LR, 0}, {AFT_SERIES_GRAD_NORM, C_GRAD, 0},
     {AFT_SERIES_TOKENS_PER_S, C_TOK, 0},
+    {AFT_SERIES_REWARD, C_RL, -1}, {AFT_SERIES_VAL_REWARD, C_RL, 0}, {AFT_SERIES_KL, C_RL, 1},
 };
 #define N_FEEDS (sizeof run_feeds / sizeof run_feeds[0])
 
@@ -405,6 +408,10 @@ pane *pane_chart_new(tui_app *app)
     chart_add_series(&c[C_GRAD], "norm", ROLE_GRAD_NORM);
     chart_init(&c[C_TOK], "tokens/s");
     chart_add_series(&c[C_TOK], "tok/s", ROLE_THROUGHPUT);
+    chart_init(&c[C_RL], "reward / KL (PPO)");
+    chart_add_series(&c[C_RL], "reward", ROLE_ACCURACY);
+    chart_add_series(&c[C_RL], "val", ROLE_MACRO_F1);
+    chart_add_series(&c[C_RL], "KL", ROLE_GRAD_NORM);
     /* The second run: the same charts in the compare colours. */
     chart_init(&o[C_LOSS], "loss");
     chart_add_series(&o[C_LOSS], "smooth", ROLE_COMPARE);
@@ -418,6 +425,9 @@ pane *pane_chart_new(tui_app *app)
     chart_add_series(&o[C_GRAD], "norm", ROLE_COMPARE);
     chart_init(&o[C_TOK], "tokens/s");
     chart_add_series(&o[C_TOK], "tok/s", ROLE_COMPARE);
+    chart_init(&o[C_RL], "reward / KL (PPO)");
+    chart_add_series(&o[C_RL], "val", ROLE_COMPARE);
+    chart_add_series(&o[C_RL], "KL", ROLE_COMPARE_ALT);
     cp->view.follow = 1;
     cp->run.resets = (unsigned long)-1;
     cp->cmp.resets = (unsigned long)-1;

@@ -212,6 +212,18 @@ static void push_event(runsrc *rs, uint64_t step, const cJSON *o)
         rs->best_step = step;
 }
 
+/* A PPO update: its own figures, and the loss, lr and gradient norm into
+ * the charts a supervised run fills. */
+static void ingest_ppo(runsrc *rs, uint64_t step, const cJSON *o)
+{
+    size_t n;
+    const aft_series_field *f = aft_ppo_series_fields(&n);
+    for (size_t i = 0; i < n; i++)
+        push(rs, f[i].kind, step, field(o, f[i].key, NULL));
+    if (step > rs->step)
+        rs->step = step;
+}
+
 int runsrc_ingest(runsrc *rs, const char *line, size_t len)
 {
     cJSON *o = cJSON_ParseWithLength(line, len);
@@ -237,11 +249,14 @@ int runsrc_ingest(runsrc *rs, const char *line, size_t len)
         push(rs, AFT_SERIES_VAL_LOSS, step, field(o, "val_loss", "loss"));
         push(rs, AFT_SERIES_VAL_ACCURACY, step, field(o, "val_accuracy", "accuracy"));
         push(rs, AFT_SERIES_VAL_MACRO_F1, step, field(o, "val_macro_f1", "macro_f1"));
+        push(rs, AFT_SERIES_VAL_REWARD, step, field(o, "reward", NULL));
         const cJSON *pat = field(o, "patience_left", NULL);
         push(rs, AFT_SERIES_PATIENCE_LEFT, step, pat);
         if (cJSON_IsNumber(pat))
             rs->patience_left = (int)pat->valuedouble;
         rs->val_step = step;
+    } else if (!strcmp(k, "ppo")) {
+        ingest_ppo(rs, step, o);
     } else if (!strcmp(k, "event")) {
         push_event(rs, step, o);
     } else {

@@ -178,7 +178,10 @@ static void test_reward_rules(void **state)
         assert_int_equal(aft_reward_rules_init(&r, 1, -1, bad[i].text, 0, 0, &set, &err), -1);
         if (!strstr(err.msg, bad[i].says))
             fail_msg("'%s': %s", bad[i].text, err.msg);
+        /* Without the actions, only the unknown action passes the check. */
+        assert_int_equal(aft_reward_rules_check(bad[i].text, &err), i == 0 ? 0 : -1);
     }
+    assert_int_equal(aft_reward_rules_check(" escalate=-0.2 , noop = -0.5,", &err), 0);
     aft_action_set_free(&set);
 }
 
