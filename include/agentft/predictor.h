@@ -29,6 +29,14 @@ typedef struct aft_predictor aft_predictor;
 aft_predictor *aft_predictor_open(const char *run_dir, const char *which, int threads,
                                   aft_error *err);
 void aft_predictor_free(aft_predictor *p);
+/* A predictor over a model given in parts (the workbench's copy of a live
+ * run's weights): it takes cfg (the run's config, or NULL), tok, model and
+ * the action names moved out of *actions, also when it fails. name labels
+ * it (aft_predictor_checkpoint_name; the checkpoint folder is ""). threads
+ * as for aft_predictor_open. */
+aft_predictor *aft_predictor_new(aft_config *cfg, aft_tokenizer *tok, aft_action_set *actions,
+                                 aft_model *model, const char *name, int threads,
+                                 aft_error *err);
 
 const aft_config *aft_predictor_config(const aft_predictor *p);   /* NULL for a bare checkpoint */
 const aft_tokenizer *aft_predictor_tokenizer(const aft_predictor *p);

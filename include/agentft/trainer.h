@@ -9,7 +9,9 @@
  * Any thread may call aft_trainer_command, aft_trainer_abort,
  * aft_trainer_status, aft_trainer_series_len, aft_trainer_series and
  * aft_trainer_events: they copy under the trainer's mutex and never block on
- * a training step. The model, optimizer and data belong to the trainer
+ * a training step; and aft_trainer_copy_weights, aft_trainer_copy_model and
+ * aft_trainer_copy_actions, which wait at most for one optimizer update (or
+ * one PPO update). The model, optimizer and data belong to the trainer
  * thread while a run is going; aft_trainer_evaluate is for before start or
  * after join. Signals are blocked in the trainer's own thread, so a
  * program's signal handlers run in its main thread.
@@ -39,6 +41,8 @@
 #include "agentft/dataset.h"
 #include "agentft/dist.h"
 #include "agentft/error.h"
+#include "agentft/examples.h"
+#include "agentft/model.h"
 
 typedef struct aft_trainer aft_trainer;
 
@@ -200,6 +204,18 @@ size_t aft_trainer_events(aft_trainer *t, size_t from, aft_event *out, size_t ca
 const char *aft_trainer_run_dir(const aft_trainer *t);
 /* Notes for the user from preparation (one per line, "" if none). */
 const char *aft_trainer_notes(const aft_trainer *t);
+
+/* The run's current weights for another thread (to try the model while it
+ * trains, or while it is paused): always those of a step boundary, with
+ * that step in *step (may be NULL). copy_weights copies into dst, a model of
+ * the run's shape (made by copy_model); copy_model makes a new one (caller
+ * frees). copy_actions fills out (caller frees) with the run's actions, the
+ * model's action ids. Each fails with err while the run is still preparing
+ * its model (or its preparation failed); after the run ended they copy its
+ * final weights. Any thread. */
+int aft_trainer_copy_weights(aft_trainer *t, aft_model *dst, uint64_t *step, aft_error *err);
+aft_model *aft_trainer_copy_model(aft_trainer *t, uint64_t *step, aft_error *err);
+int aft_trainer_copy_actions(aft_trainer *t, aft_action_set *out, aft_error *err);
 
 typedef struct aft_eval_result {
     size_t examples;     /* examples with a known action */

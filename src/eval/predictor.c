@@ -298,3 +298,46 @@ int aft_predictor_classify_text(aft_predictor *p, const char *const *contexts, s
     aft_example_set_free(&set);
     return rc;
 }
+
+aft_predictor *aft_predictor_new(aft_config *cfg, aft_tokenizer *tok, aft_action_set *actions,
+                                 aft_model *model, const char *name, int threads,
+                                 aft_error *err)
+{
+    aft_predictor *p = calloc(1, sizeof *p);
+    if (!p) {
+        aft_config_free(cfg);
+        aft_tokenizer_free(tok);
+        aft_action_set_free(actions);
+        aft_model_free(model);
+        aft_error_set(err, "out of memory");
+        return NULL;
+    }
+    p->cfg = cfg;
+    p->tok = tok;
+    p->actions = *actions;
+    memset(actions, 0, sizeof *actions);
+    p->model = model;
+    snprintf(p->name, sizeof p->name, "%s", name ? name : "");
+    const aft_model_config *mc = aft_model_get_config(model);
+    if ((size_t)mc->n_actions != p->actions.count) {
+        aft_error_set(err, "the model has %d actions but %zu are named", mc->n_actions,
+                      p->actions.count);
+        goto fail;
+    }
+    p->pad = aft_tokenizer_special(tok, AFT_TOK_PAD);
+    if (p->pad < 0)
+        p->pad = aft_tokenizer_special(tok, AFT_TOK_EOT);
+    if (p->pad < 0) {
+        aft_error_set(err, "the tokenizer lacks %s", AFT_TOK_EOT);
+        goto fail;
+    }
+    if (set_reject(p, err) < 0)
+        goto fail;
+    if (threads <= 0 && cfg)
+        threads = (int)aft_config_int(cfg, AFT_K_THREADS);
+    p->threads = aft_blas_set_threads(threads);
+    return p;
+fail:
+    aft_predictor_free(p);
+    return NULL;
+}

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agentft/generate.h"
 #include "agentft/metrics.h"
-#include "agentft/utf8.h"
 
 #define GEN_BATCH 32            /* examples decoded together, at most */
 #define GEN_ACTION_MAX 32       /* new tokens for an action */
@@ -197,33 +197,7 @@ static int decode_responses(gen_ctx *g, gen_rows *r, aft_error *err)
  * shown as U+FFFD so the report stays valid JSON. Caller frees. */
 static char *text_of(const gen_ctx *g, const int32_t *ids, size_t n, aft_error *err)
 {
-    size_t len;
-    char *raw = aft_tokenizer_decode(g->tok, ids, n, &len, err);
-    if (!raw || aft_utf8_valid(raw, len, NULL))
-        return raw;
-    char *out = malloc(len * 3 + 1);
-    if (!out) {
-        free(raw);
-        aft_error_set(err, "out of memory decoding generated text");
-        return NULL;
-    }
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        size_t used = aft_utf8_decode(raw + i, len - i, &cp);
-        if (used) {
-            memcpy(out + o, raw + i, used);
-            o += used;
-            i += used;
-        } else {
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        }
-    }
-    out[o] = '\0';
-    free(raw);
-    return out;
+    return aft_generate_text(g->tok, ids, n, err);
 }
 
 /* Row i's generated tokens up to (not including) the first `stop` or

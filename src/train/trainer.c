@@ -65,6 +65,7 @@ aft_trainer *tr_alloc(const aft_config *cfg, const aft_trainer_opts *opts, aft_e
     t->opts.run_name = NULL; /* the caller's string need not outlive new() */
     t->log_fd = t->metrics_fd = -1;
     pthread_mutex_init(&t->mu, NULL);
+    pthread_mutex_init(&t->wmu, NULL);
     pthread_cond_init(&t->cv, NULL);
     atomic_init(&t->abort_req, 0);
     atomic_init(&t->abort_local, 0);
@@ -152,6 +153,7 @@ void aft_trainer_free(aft_trainer *t)
     free(t->events);
     free(t->notes);
     pthread_cond_destroy(&t->cv);
+    pthread_mutex_destroy(&t->wmu);
     pthread_mutex_destroy(&t->mu);
     free(t);
 }

@@ -258,10 +258,13 @@ int aft_trainer_evaluate(aft_trainer *t, aft_split split, int use_best, aft_eval
                                          aft_model_get_config(keep), 0, NULL, err);
         if (!best)
             return -1;
-        t->model = best;
     }
+    /* While the best weights stand in, copies for other threads wait. */
+    pthread_mutex_lock(&t->wmu);
+    t->model = best ? best : keep;
     int rc = tr_eval_set(t, &t->data.sets[which], out, err);
     t->model = keep;
+    pthread_mutex_unlock(&t->wmu);
     aft_model_free(best);
     if (rc > 0)
         return aft_error_set(err, "the evaluation was interrupted");

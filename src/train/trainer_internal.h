@@ -103,6 +103,12 @@ struct aft_trainer {
     atomic_int abort_req;
     atomic_int abort_local;      /* several ranks: rank 0's abort, handed to all at a boundary */
 
+    /* The weights as others may copy them: the trainer thread holds wmu
+     * while it changes them (an optimizer update, restoring the best), so a
+     * copy is always of a step boundary. */
+    pthread_mutex_t wmu;
+    int weights_ready;           /* under wmu: the model is prepared */
+
     pthread_t thread;
     int thread_started, thread_rc;
     aft_error thread_err;
@@ -219,6 +225,10 @@ int tr_rmtree_flat(const char *dir);
 /* RUN/checkpoints/NAME into buf. */
 int tr_ckpt_path(const aft_trainer *t, const char *name, char *buf, size_t size, aft_error *err);
 void tr_checkpoints_tidy(const char *ckpt_dir);
+
+/* trainer_weights.c: copies of the weights for other threads */
+/* Says the model is prepared, so copies may be taken (after prepare or resume). */
+void tr_weights_ready(aft_trainer *t);
 
 /* trainer_dist.c: data-parallel runs over t->opts.dist (one process: no-ops) */
 int tr_dist_size(const aft_trainer *t);

@@ -110,9 +110,11 @@ static int train_step(aft_trainer *t, step_out *o, aft_error *err)
     o->lr = tr_scheduled_lr(t);
     if (aft_optim_get_config(t->optim)->l2 > 0)
         o->loss += aft_optim_l2_penalty(t->optim, w);
+    pthread_mutex_lock(&t->wmu);
     aft_optim_step_zero_grads(t->optim, w, g, (float)o->lr);
     t->st.epoch_pos += n;
     t->st.step++;
+    pthread_mutex_unlock(&t->wmu);
     if (!isfinite(o->loss))
         return aft_error_set(err, "the loss is not finite at step %llu; lower lr or set grad_clip, "
                              "then resume from the last checkpoint",
@@ -306,8 +308,10 @@ static int load_best(aft_trainer *t, aft_error *err)
         aft_model_free(best);
         return aft_error_set(err, "%s does not match the model", dir);
     }
+    pthread_mutex_lock(&t->wmu);
     memcpy(aft_model_params(t->model), aft_model_params(best),
            aft_model_num_floats(best) * sizeof(float));
+    pthread_mutex_unlock(&t->wmu);
     aft_model_free(best);
     return 0;
 }

@@ -402,10 +402,13 @@ int tr_ppo_step(aft_trainer *t, aft_error *err)
     aft_ppo_config pc;
     ppo_config(t, &pc);
     aft_ppo_stats s;
+    /* The weights change over the whole update: a copy waits for its end. */
+    pthread_mutex_lock(&t->wmu);
     rc = aft_ppo_update(t->model, t->optim, &p->roll, &pc, &p->upd_buf, t->data.pad,
                         &t->st.data_rng, &s, err);
     if (rc == 0)
         t->st.step++;
+    pthread_mutex_unlock(&t->wmu);
     if (rc < 0) {
         aft_error_prefix(err, "PPO update %llu", (unsigned long long)t->st.step + 1);
         return -1;

@@ -225,5 +225,6 @@ int tr_prepare_new(aft_trainer *t, aft_error *err)
     if (tr_run_create(t, err) < 0)
         return -1;
     t->prepared = 1;
+    tr_weights_ready(t);
     return 0;
 }

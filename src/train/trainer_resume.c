@@ -432,6 +432,7 @@ static int resume_body(aft_trainer *t, const char *const *sets, size_t n_sets, a
         tr_note(t, "the run had finished at step %llu", (unsigned long long)t->st.step);
     tr_note(t, "resuming from checkpoints/%s at step %llu", name, (unsigned long long)t->st.step);
     t->prepared = 1;
+    tr_weights_ready(t);
     tr_publish(t, NAN, NAN);
     return 0;
 }

@@ -10,9 +10,9 @@
 #include "runsrc.h"
 
 static const char *const tab_names[P_COUNT] = {"Dataset", "Editor", "Hyperparameters", "Charts",
-                                                "Log", "Report", "Augment"};
+                                                "Log", "Report", "Augment", "Try"};
 static const char *const tab_short[P_COUNT] = {"Data", "Edit", "Params", "Charts", "Log",
-                                                "Report", "Aug"};
+                                                "Report", "Aug", "Try"};
 
 /* The long tab names when they all fit, else the short ones. */
 static const char *const *tab_labels(int width)

@@ -73,7 +73,8 @@ void dsv_set_text(dsview *v, const char *text)
 
 const char *dsv_sort_name(dsv_sort s)
 {
-    static const char *const names[DSV_SORT_COUNT] = {"file", "action", "complexity", "length"};
+    static const char *const names[DSV_SORT_COUNT] = {"file", "action", "complexity", "length",
+                                                      "uncertain first"};
     return (unsigned)s < DSV_SORT_COUNT ? names[s] : "?";
 }
 
@@ -146,6 +147,8 @@ int dsv_match(const dsview *v, size_t rec)
     if (v->complexity && aft_dataset_complexity(v->ds, rec) != v->complexity)
         return 0;
     if (v->split >= 0 && (int)aft_dataset_split(v->ds, rec) != v->split)
+        return 0;
+    if (v->wrong && !(v->pred && ps_wrong(v->pred, v->ds, rec)))
         return 0;
     if (v->text && !text_match(v, rec))
         return 0;
@@ -280,6 +283,7 @@ static uint32_t sort_key(dsview *v, size_t rec)
         size_t c = aft_dataset_context_chars(v->ds, rec);
         return c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
     }
+    case DSV_SORT_UNCERTAIN: return v->pred ? ps_uncertain_key(v->pred, rec) : 0;
     default: return 0;
     }
 }

@@ -1,5 +1,6 @@
 /* The dataset pane's model, apart from its drawing: which records pass the
- * filters (action, complexity, split, text), in which order, and the label
+ * filters (action, complexity, split, text, the model got it wrong), in
+ * which order, and the label
  * counts of those records. Scans incrementally, so a million records never
  * hold up a frame. Pure logic over the dataset store; no curses. */
 #ifndef TUI_DSVIEW_H
@@ -8,12 +9,14 @@
 #include <stddef.h>
 
 #include "agentft/dataset.h"
+#include "predstore.h"
 
 typedef enum {
     DSV_SORT_FILE,
     DSV_SORT_ACTION,
     DSV_SORT_COMPLEXITY,
     DSV_SORT_LENGTH,
+    DSV_SORT_UNCERTAIN,  /* the model's least certain predictions first */
     DSV_SORT_COUNT
 } dsv_sort;
 
@@ -31,6 +34,8 @@ typedef struct dsview {
     int complexity;      /* 0 = any, else 1..AFT_MAX_COMPLEXITY */
     int split;           /* -1 = any, else an aft_split (AFT_SPLIT_NONE: records without one) */
     char *text;          /* NULL or "" = no text filter; ASCII letters match either case */
+    int wrong;           /* only records whose predicted action is not theirs */
+    const predstore *pred; /* the model's predictions (for wrong and DSV_SORT_UNCERTAIN), or NULL */
     dsv_sort sort;
     int reverse;
     /* the result */

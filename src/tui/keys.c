@@ -29,6 +29,7 @@ static const key_binding table[] = {
     {'5', KS_GLOBAL, ACT_PANE_5, NULL, "go to the log"},
     {'6', KS_GLOBAL, ACT_PANE_6, NULL, "go to the evaluation report (in the charts' place)"},
     {'7', KS_GLOBAL, ACT_PANE_7, NULL, "go to the augmentation review (in the editor's place)"},
+    {'8', KS_GLOBAL, ACT_PANE_8, NULL, "go to the Try pane (in the charts' place)"},
     {'z', KS_GLOBAL, ACT_ZOOM, NULL, "zoom the pane to the whole screen, and back"},
     {TK_CTRL('l'), KS_GLOBAL, ACT_REDRAW, NULL, "redraw the screen"},
     {'m', KS_GLOBAL, ACT_MOUSE, NULL, "mouse on/off (off: the terminal selects text)"},
@@ -61,7 +62,11 @@ static const key_binding table[] = {
     {'f', KS_DATA, ACT_FILTER_ACTION, NULL, NULL},
     {'c', KS_DATA, ACT_FILTER_CX, NULL, "cycle the complexity filter"},
     {'t', KS_DATA, ACT_FILTER_SPLIT, NULL, "cycle the split filter (train, valid, test, none)"},
-    {'o', KS_DATA, ACT_SORT, "Sort", "cycle the order: file, action, complexity, length"},
+    {'w', KS_DATA, ACT_FILTER_WRONG, NULL,
+     "only the records the model got wrong (predicted action not the annotated one)"},
+    {'o', KS_DATA, ACT_SORT, "Sort",
+     "cycle the order: file, action, complexity, length, uncertain first (the model's least "
+     "confident predictions)"},
     {'r', KS_DATA, ACT_SORT_REVERSE, NULL, "reverse the order"},
     {'X', KS_DATA, ACT_CLEAR_FILTERS, NULL, "clear every filter"},
     {K_ENTER, KS_DATA, ACT_OPEN, NULL, "edit the record"},
@@ -191,6 +196,13 @@ static const key_binding table[] = {
     {'d', KS_TURNS, ACT_U_DELETE, NULL, "remove the turn (asks first)"},
     {TK_FN(KEY_DC), KS_TURNS, ACT_U_DELETE, NULL, NULL},
     {K_ESC, KS_TURNS, ACT_U_BACK, NULL, "back to the record's fields"},
+
+    /* the Try pane */
+    {K_ENTER, KS_TRY, ACT_TRY_EDIT, NULL,
+     "type a context (Enter tries it, as does a pause in typing; ^J adds a line)"},
+    {'e', KS_TRY, ACT_TRY_EDIT, NULL, NULL},
+    {'r', KS_TRY, ACT_TRY_AGAIN, "Again", "try the context again (newer weights, a newer checkpoint)"},
+    {'i', KS_TRY, ACT_TRY_RECORD, NULL, "try the context of the record selected in the dataset"},
 };
 
 const key_binding *keys_table(size_t *count)
@@ -266,7 +278,7 @@ const char *keys_scope_title(key_scope s)
     static const char *const titles[KS_COUNT] = {
         "Everywhere", "Lists", "Dataset", "Annotation editor", "Editing text",
         "Hyperparameters", "Charts", "Report", "Augmentation review",
-        "Dialogue turns"};
+        "Dialogue turns", "Try"};
     return (unsigned)s < KS_COUNT ? titles[s] : "";
 }
 

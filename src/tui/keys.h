@@ -27,12 +27,13 @@ typedef enum {
     KS_REPORT,   /* the evaluation report */
     KS_AUGMENT,  /* the augmentation review */
     KS_TURNS,    /* the turns of a dialogue context, in the editor */
+    KS_TRY,      /* the Try pane */
     KS_COUNT
 } key_scope;
 
 #define TUI_ACTIONS(A)                                                                   \
     A(NONE) A(HELP) A(QUIT) A(SAVE) A(NEXT_PANE) A(PREV_PANE) A(PANE_1) A(PANE_2)         \
-    A(PANE_3) A(PANE_4) A(PANE_5) A(PANE_6) A(PANE_7) A(ZOOM) A(REDRAW) A(MOUSE) A(RUN_START)       \
+    A(PANE_3) A(PANE_4) A(PANE_5) A(PANE_6) A(PANE_7) A(PANE_8) A(ZOOM) A(REDRAW) A(MOUSE) A(RUN_START)       \
     A(RUN_PAUSE) A(RUN_STOP) A(RUN_CHECKPOINT) A(RUN_EVAL)                                \
     A(UP) A(DOWN) A(PAGE_UP) A(PAGE_DOWN) A(TOP) A(BOTTOM)                               \
     A(SEARCH) A(FILTER_ACTION) A(FILTER_CX) A(FILTER_SPLIT) A(SORT) A(SORT_REVERSE)       \
@@ -48,7 +49,8 @@ typedef enum {
     A(R_NEXT) A(R_PREV) A(R_SORT) A(R_REVERSE) A(R_OPEN) A(R_EVALUATE) A(R_FILE)          \
     A(A_ACCEPT) A(A_REJECT) A(A_EDIT) A(A_ACCEPT_ALL) A(A_REJECT_ALL) A(A_WRITE) A(A_CLOSE)  \
     A(U_PREV) A(U_NEXT) A(U_EDIT) A(U_ROLE) A(U_ROLE_TEXT) A(U_ADD) A(U_DELETE) A(U_BACK)   \
-    A(C_COMPARE) A(C_UNCOMPARE) A(THEME)
+    A(C_COMPARE) A(C_UNCOMPARE) A(THEME)                                                  \
+    A(FILTER_WRONG) A(TRY_EDIT) A(TRY_AGAIN) A(TRY_RECORD)
 
 typedef enum {
 #define TUI_ACTION_ENUM(a) ACT_##a,

@@ -1,7 +1,8 @@
 /* The workbench's layout rules (see layout.h). Split mode: the dataset over
  * the editor on the left (where annotation happens), the charts over the
- * hyperparameters and the log on the right; the report takes the charts'
- * place while it is in front, the augmentation review the editor's. */
+ * hyperparameters and the log on the right; the report or the Try pane
+ * takes the charts' place while it is in front, the augmentation review
+ * the editor's. */
 #include "layout.h"
 
 #include <string.h>
@@ -31,25 +32,37 @@ static void split_rows(int y, int h, const int *weights, int n, int min, int *ys
     }
 }
 
-/* Panes sharing one place in split mode; the first is there by default. */
-static const pane_id shared[][2] = {{P_CHART, P_REPORT}, {P_EDIT, P_AUGMENT}};
+/* Panes sharing one place in split mode; the first is there by default,
+ * P_COUNT ends a shorter group. */
+#define SHARE_MAX 3
+static const pane_id shared[][SHARE_MAX] = {{P_CHART, P_REPORT, P_TRY},
+                                            {P_EDIT, P_AUGMENT, P_COUNT}};
 #define N_SHARED (sizeof shared / sizeof shared[0])
+
+static unsigned group_bits(size_t g)
+{
+    unsigned bits = 0;
+    for (int k = 0; k < SHARE_MAX && shared[g][k] != P_COUNT; k++)
+        bits |= 1u << shared[g][k];
+    return bits;
+}
 
 unsigned layout_front(unsigned front, pane_id id)
 {
     for (size_t g = 0; g < N_SHARED; g++)
-        if (shared[g][0] == id || shared[g][1] == id)
-            return (front & ~(1u << shared[g][0] | 1u << shared[g][1])) | 1u << id;
+        if (group_bits(g) & 1u << id)
+            return (front & ~group_bits(g)) | 1u << id;
     return front;
 }
 
 static void share_places(unsigned front, layout *out)
 {
     for (size_t g = 0; g < N_SHARED; g++)
-        if (front & 1u << shared[g][1]) {
-            out->pane[shared[g][1]] = out->pane[shared[g][0]];
-            out->pane[shared[g][0]] = mk(0, 0, 0, 0);
-        }
+        for (int k = 1; k < SHARE_MAX && shared[g][k] != P_COUNT; k++)
+            if (front & 1u << shared[g][k]) {
+                out->pane[shared[g][k]] = out->pane[shared[g][0]];
+                out->pane[shared[g][0]] = mk(0, 0, 0, 0);
+            }
 }
 
 void layout_compute(int cols, int rows, pane_id shown, int zoom, unsigned front, layout *out)

@@ -5,7 +5,9 @@
 #define TUI_LAYOUT_H
 
 /* The panes, in tab order. */
-typedef enum { P_DATA, P_EDIT, P_FORM, P_CHART, P_LOG, P_REPORT, P_AUGMENT, P_COUNT } pane_id;
+typedef enum {
+    P_DATA, P_EDIT, P_FORM, P_CHART, P_LOG, P_REPORT, P_AUGMENT, P_TRY, P_COUNT
+} pane_id;
 
 #define LAYOUT_MIN_COLS 60
 #define LAYOUT_MIN_ROWS 16
@@ -31,8 +33,8 @@ typedef struct layout {
 
 /* Computes the layout for cols x rows. `shown` is the pane shown in tab mode
  * and, when `zoom` is set, the pane that fills the whole area. In split
- * mode some panes share a place (the report the charts', the augmentation
- * review the editor's); `front` (bits
+ * mode some panes share a place (the report and the Try pane the charts',
+ * the augmentation review the editor's); `front` (bits
  * 1u << id, kept by layout_front) says which of them is shown there. */
 void layout_compute(int cols, int rows, pane_id shown, int zoom, unsigned front, layout *out);
 /* The front set once pane id has the focus: it comes to the front of its place. */

@@ -31,6 +31,7 @@ int live_start(tui_app *app)
         return -1;
     if (app->trainer) {
         /* The finished run's charts stay readable in its run directory. */
+        pane_try_release(app->panes[P_TRY]);
         aft_trainer_free(app->trainer);
         app->trainer = NULL;
     }
@@ -205,6 +206,7 @@ void live_finish(tui_app *app, int stop)
     aft_trainer_join(app->trainer, &err);
     if (app->run && app->run->trainer == app->trainer)
         app->run->trainer = NULL;
+    pane_try_release(app->panes[P_TRY]);
     aft_trainer_free(app->trainer);
     app->trainer = NULL;
 }

@@ -67,6 +67,7 @@ pane *pane_chart_new(struct tui_app *app);
 pane *pane_log_new(struct tui_app *app);
 pane *pane_report_new(struct tui_app *app);
 pane *pane_augment_new(struct tui_app *app);
+pane *pane_try_new(struct tui_app *app);
 
 /* Opens the editor's context field for editing (after adding a record). */
 void pane_edit_begin(pane *edit);
@@ -82,5 +83,9 @@ void pane_augment_generate(pane *aug, const size_t *records, size_t n, const cha
 /* Asked before the workbench quits: when candidates are not written yet
  * (or are being made) it asks whether to quit anyway and returns 1. */
 int pane_augment_hold_quit(pane *aug);
+
+/* Before the workbench's trainer is freed: the Try pane stops copying its
+ * weights (waits for a copy under way). */
+void pane_try_release(pane *try_pane);
 
 #endif

@@ -1,16 +1,20 @@
 /* The dataset pane: the virtual list of records with filters (action,
- * complexity, split, text), orders, and label counts in its header. */
+ * complexity, split, text, the model got it wrong), orders, label counts in
+ * its header, and the shown run's prediction of each record (dspred.h). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "agentft/trainer.h"
 #include "app.h"
 #include "draw.h"
+#include "dspred.h"
 #include "dsview.h"
 #include "listview.h"
 #include "records.h"
+#include "runsrc.h"
 #include "tfview.h"
 
 enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_ACTION };
@@ -28,6 +32,7 @@ typedef struct data_pane {
     char **actions;            /* for completing the action filter */
     size_t n_actions;
     int num_w, act_w;          /* column widths */
+    dspred *pred;              /* the model's predictions, or NULL */
 } data_pane;
 
 static double now_ms(void)
@@ -61,9 +66,16 @@ static void filter_summary(const data_pane *d, char *buf, size_t size)
         ADD("split=%s ", v->split == AFT_SPLIT_NONE ? "none" : aft_split_name((aft_split)v->split));
     if (v->text)
         ADD("text=\"%s\" ", v->text);
+    if (v->wrong)
+        ADD("model wrong ");
     if (n == 0)
         ADD("all records ");
     ADD("| order: %s%s", dsv_sort_name(v->sort), v->reverse ? " (reversed)" : "");
+    char state[160], model[96];
+    if (d->pred)
+        dspred_info(d->pred, state, sizeof state, model, sizeof model);
+    if (d->pred && model[0])
+        ADD(" | model: %s", model);
 #undef ADD
 }
 
@@ -94,6 +106,31 @@ static char *one_line(char *s)
     return s;
 }
 
+/* The predicted action (wide rows) and its confidence: dim where the model
+ * agrees with the annotation, a warning where it does not. */
+static int draw_prediction(data_pane *d, WINDOW *w, int y, int col, size_t rec,
+                           unsigned long attr, int is_cur, int wide)
+{
+    const predstore *s = dspred_store(d->pred);
+    const char *pa;
+    float c;
+    if (!ps_get(s, rec, &pa, &c)) {
+        draw_text(w, y, col + (wide ? d->act_w + 1 : 1), draw_utf8() ? "\xC2\xB7" : ".", 1,
+                  attr | (is_cur ? 0 : theme_attr(ROLE_DIM)));
+        return col + (wide ? d->act_w + 1 : 1) + 5;
+    }
+    int wrong = ps_wrong(s, d->v.ds, rec);
+    unsigned long a = attr | (is_cur ? 0 : theme_attr(wrong ? ROLE_WARNING : ROLE_DIM));
+    if (wide) {
+        draw_text(w, y, col, pa, d->act_w, a);
+        col += d->act_w + 1;
+    } else {
+        draw_text(w, y, col++, wrong ? "!" : " ", 1, a);
+    }
+    draw_printf(w, y, col, 4, a, "%4.2f", (double)c);
+    return col + 5;
+}
+
 static void draw_row(void *ctx, WINDOW *w, size_t row, int y, int x, int width,
                      unsigned long attr, int is_cur)
 {
@@ -113,6 +150,8 @@ static void draw_row(void *ctx, WINDOW *w, size_t row, int y, int x, int width,
     const char *act = aft_dataset_action(ds, rec);
     draw_text(w, y, col, act ? act : "", d->act_w, attr | (is_cur ? 0 : theme_attr(ROLE_LABEL)));
     col += d->act_w + 1;
+    if (d->pred && dspred_ready(d->pred))
+        col = draw_prediction(d, w, y, col, rec, attr, is_cur, wide);
     draw_printf(w, y, col, 2, attr, "%d", aft_dataset_complexity(ds, rec));
     col += 3;
     if (wide) {
@@ -159,8 +198,13 @@ static void draw(pane *p)
     unsigned long hd = theme_attr(ROLE_HEADER);
     draw_fill(w, 3, 0, p->w, hd);
     int wide = p->w >= 70;
-    draw_printf(w, 3, 0, p->w, hd, "%*s %s%-*s %-2s %s%s", d->num_w, "#", wide ? "id           " : "",
-                d->act_w, "action", "cx", wide ? "split " : "", "context");
+    char pred_head[96] = "";
+    if (d->pred && dspred_ready(d->pred))
+        snprintf(pred_head, sizeof pred_head, wide ? "%-*s conf " : " conf ", d->act_w,
+                 "predicted");
+    draw_printf(w, 3, 0, p->w, hd, "%*s %s%-*s %s%-2s %s%s", d->num_w, "#",
+                wide ? "id           " : "", d->act_w, "action", pred_head, "cx",
+                wide ? "split " : "", "context");
     int list_h = p->h - LIST_Y - (d->prompt ? 1 : 0);
     lv_set_count(&d->lv, d->v.n);
     lv_draw(&d->lv, w, LIST_Y, 0, list_h, p->w, p->focused, draw_row, d);
@@ -183,12 +227,15 @@ static void info(const pane *p, char *buf, size_t size)
         return;
     }
     size_t total = aft_dataset_count(d->v.ds);
+    char state[160] = "", model[96];
+    if (d->pred)
+        dspred_info(d->pred, state, sizeof state, model, sizeof model);
     if (d->v.n == total && d->v.done)
-        snprintf(buf, size, "%zu record%s%s", total, total == 1 ? "" : "s",
-                 aft_dataset_dirty(d->v.ds) ? ", unsaved" : "");
+        snprintf(buf, size, "%zu record%s%s%s%s", total, total == 1 ? "" : "s",
+                 aft_dataset_dirty(d->v.ds) ? ", unsaved" : "", state[0] ? ", " : "", state);
     else
-        snprintf(buf, size, "%zu of %zu%s", d->v.n, total,
-                 aft_dataset_dirty(d->v.ds) ? ", unsaved" : "");
+        snprintf(buf, size, "%zu of %zu%s%s%s", d->v.n, total,
+                 aft_dataset_dirty(d->v.ds) ? ", unsaved" : "", state[0] ? ", " : "", state);
 }
 
 /* ---- the filter prompt ------------------------------------------------------ */
@@ -310,6 +357,15 @@ static void cycle_split(data_pane *d)
     d->v.split = order[(k + 1) % 5];
 }
 
+static void toggle_wrong(data_pane *d)
+{
+    d->v.wrong = !d->v.wrong;
+    if (d->v.wrong && !(d->pred && dspred_ready(d->pred)))
+        app_message(d->base.app, ROLE_WARNING, "no predictions yet: the run shown has no "
+                    "checkpoint to predict with (or it is still being read)");
+    restart(d);
+}
+
 static void follow_cursor(data_pane *d)
 {
     if (d->lv.cur < d->v.n)
@@ -349,13 +405,23 @@ static unsigned key(pane *p, int code)
     case ACT_FILTER_ACTION: open_prompt(d, PROMPT_ACTION); break;
     case ACT_FILTER_CX: cycle_complexity(d); restart(d); break;
     case ACT_FILTER_SPLIT: cycle_split(d); restart(d); break;
-    case ACT_SORT: d->v.sort = (dsv_sort)((d->v.sort + 1) % DSV_SORT_COUNT); restart(d); break;
+    case ACT_SORT:
+        d->v.sort = (dsv_sort)((d->v.sort + 1) % DSV_SORT_COUNT);
+        restart(d);
+        /* This order is for going through its top, not for keeping a place. */
+        if (d->v.sort == DSV_SORT_UNCERTAIN) {
+            d->keep = SIZE_MAX;
+            lv_goto(&d->lv, 0);
+        }
+        break;
     case ACT_SORT_REVERSE: d->v.reverse = !d->v.reverse; restart(d); break;
+    case ACT_FILTER_WRONG: toggle_wrong(d); break;
     case ACT_CLEAR_FILTERS:
         dsv_set_action(&d->v, NULL);
         dsv_set_text(&d->v, NULL);
         d->v.complexity = 0;
         d->v.split = -1;
+        d->v.wrong = 0;
         restart(d);
         break;
     case ACT_OPEN: app_focus(p->app, P_EDIT); break;
@@ -392,11 +458,42 @@ static unsigned click(pane *p, int y, int x)
     return PK_HANDLED | PK_REDRAW;
 }
 
+/* The workbench's own run is training: predictions wait, the cores are its. */
+static int run_training(const tui_app *app)
+{
+    if (!app->trainer)
+        return 0;
+    aft_trainer_status s;
+    aft_trainer_status_get(app->trainer, &s);
+    return s.phase == AFT_PHASE_PREPARING || s.phase == AFT_PHASE_RUNNING;
+}
+
+static int pred_tick(data_pane *d)
+{
+    tui_app *app = d->base.app;
+    if (!d->pred)
+        return 0;
+    int r = dspred_tick(d->pred, d->v.ds, app->ds_gen, app->run ? app->run->dir : "",
+                        run_training(app), app->wake_fd);
+    if ((r & DP_DONE) && (d->v.wrong || d->v.sort == DSV_SORT_UNCERTAIN))
+        restart(d);
+    return (r & DP_CHANGED ? 1 : 0) | (r & DP_BUSY ? 2 : 0);
+}
+
+static int view_tick(pane *p);
+
 static int tick(pane *p)
 {
     data_pane *d = (data_pane *)p;
     if (!d->v.ds)
         return 0;
+    int r = pred_tick(d);
+    return r | view_tick(p);
+}
+
+static int view_tick(pane *p)
+{
+    data_pane *d = (data_pane *)p;
     if (p->app->ds_gen != d->seen_gen)
         restart(d);
     if (d->v.done) {
@@ -444,6 +541,7 @@ static int cursor(const pane *p, int *y, int *x)
 static void pfree(pane *p)
 {
     data_pane *d = (data_pane *)p;
+    dspred_free(d->pred);
     dsv_free(&d->v);
     tfv_free(&d->input);
     free(d->before);
@@ -465,6 +563,8 @@ pane *pane_data_new(tui_app *app)
     d->base.app = app;
     d->base.id = P_DATA;
     dsv_init(&d->v, app->ds);
+    if (app->ds && (d->pred = dspred_new()))
+        d->v.pred = dspred_store(d->pred);
     tfv_init(&d->input, 0, draw_utf8(), "");
     d->keep = SIZE_MAX;
     d->seen_gen = app->ds_gen;

@@ -22,7 +22,7 @@ typedef pane *(*pane_ctor)(tui_app *app);
 
 static const pane_ctor ctors[P_COUNT] = {pane_data_new, pane_edit_new, pane_form_new,
                                          pane_chart_new, pane_log_new, pane_report_new,
-                                         pane_augment_new};
+                                         pane_augment_new, pane_try_new};
 
 /* The dataset the workbench edits: dataset.path, else dataset.train. */
 static const char *dataset_path(const aft_config *cfg)

@@ -221,7 +221,7 @@ static void global_key(wb *b, int code)
     case ACT_NEXT_PANE: next_pane(app, 1); break;
     case ACT_PREV_PANE: next_pane(app, -1); break;
     case ACT_PANE_1: case ACT_PANE_2: case ACT_PANE_3: case ACT_PANE_4: case ACT_PANE_5:
-    case ACT_PANE_6: case ACT_PANE_7:
+    case ACT_PANE_6: case ACT_PANE_7: case ACT_PANE_8:
         app_focus(app, (pane_id)(a - ACT_PANE_1));
         break;
     case ACT_ZOOM:

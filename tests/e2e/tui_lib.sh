@@ -32,24 +32,33 @@ gone() {
     return 0
 }
 
-# wait_for TEXT [LINE]: polls the screen until TEXT appears (on LINE, when
-# given) or the deadline passes.
-wait_for() {
+# wait_grep F|E TEXT [LINE]: polls the screen until grep -F (a fixed string)
+# or -E (an extended regular expression) finds TEXT, on LINE when given, or
+# the deadline passes.
+wait_grep() {
     CHECKS=$((CHECKS + 1))
     end=$(($(date +%s) + DEADLINE))
     while [ "$(date +%s)" -le "$end" ]; do
         gone && return 1
-        if [ -n "${2:-}" ]; then
-            screen | sed -n "${2}p" | grep -qF -- "$1" && return 0
+        if [ -n "${3:-}" ]; then
+            screen | sed -n "${3}p" | grep -q"$1" -- "$2" && return 0
         else
-            screen | grep -qF -- "$1" && return 0
+            screen | grep -q"$1" -- "$2" && return 0
         fi
         sleep 0.1
     done
-    echo "FAIL: timed out waiting for: $1${2:+ (line $2)}"
+    echo "FAIL: timed out waiting for: $2${3:+ (line $3)}"
     echo "--- screen"; screen
     FAILS=$((FAILS + 1))
     return 1
+}
+
+# wait_for TEXT [LINE]: TEXT appears; wait_match REGEX [LINE]: a line matches.
+wait_for() {
+    wait_grep F "$@"
+}
+wait_match() {
+    wait_grep E "$@"
 }
 
 # wait_gone TEXT: polls until TEXT is no longer on the screen.

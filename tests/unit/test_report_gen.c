@@ -15,6 +15,7 @@
 
 #include "testutil.h"
 #include "agentft/checkpoint.h"
+#include "agentft/generate.h"
 #include "agentft/metrics.h"
 #include "agentft/optim.h"
 #include "agentft/report.h"
@@ -410,6 +411,93 @@ static void test_generation_learnt(void **state)
     cJSON_Delete(out);
 }
 
+/* aft_generate_greedy on the model that learnt its data writes each record's
+ * action and response; a context far longer than max_seq is cut and still
+ * leaves room to answer; only runs that trained the LM head count. */
+static void test_generate_greedy(void **state)
+{
+    (void)state;
+    aft_predictor *p = open_run("lm");
+    assert_true(aft_generate_trained(p));
+    aft_error err = {0};
+    for (size_t i = 0; i < 12; i += 3) {
+        char *action, *response;
+        if (aft_generate_greedy(p, contexts[i], 64, NULL, &action, &response, &err) < 0)
+            fail_msg("%s", err.msg);
+        assert_string_equal(action, gold_of(i));
+        assert_string_equal(response, response_of(i));
+        free(action);
+        free(response);
+    }
+    char longer[2000] = "";
+    for (int k = 0; k < 60; k++)
+        strcat(longer, "please please ");
+    strcat(longer, contexts[4]);
+    char *action, *response;
+    assert_int_equal(aft_generate_greedy(p, longer, 64, NULL, &action, &response, &err), 0);
+    assert_true(strlen(action) > 0);
+    free(action);
+    free(response);
+    /* at most max_new tokens: one token of "book_flight" is not all of it */
+    assert_int_equal(aft_generate_greedy(p, contexts[0], 1, NULL, &action, &response, &err), 0);
+    assert_true(strlen(action) < strlen("book_flight"));
+    assert_string_equal(response, "");
+    free(action);
+    free(response);
+    atomic_int stop;
+    atomic_init(&stop, 1);
+    assert_int_equal(aft_generate_greedy(p, contexts[0], 64, &stop, &action, &response, &err),
+                     -1);
+    assert_null(action);
+    assert_string_equal(err.msg, "generation cancelled");
+    aft_predictor_free(p);
+    p = open_run("nolm");
+    assert_false(aft_generate_trained(p));
+    aft_predictor_free(p);
+}
+
+/* A predictor made from parts (as the workbench makes one over a live run's
+ * weights) classifies like the one opened from the same checkpoint. */
+static void test_predictor_from_parts(void **state)
+{
+    (void)state;
+    aft_predictor *opened = open_run("lm");
+    char dir[4200], path[4300];
+    path_in(dir, sizeof dir, "lm/checkpoints/best");
+    aft_error err = {0};
+    aft_action_set acts;
+    assert_int_equal(aft_action_set_from_names(&acts, actions3, 3, &err), 0);
+    aft_model *m = aft_checkpoint_load_model(dir, 3, NULL, 0, NULL, &err);
+    snprintf(path, sizeof path, "%s/tokenizer.json", dir);
+    aft_tokenizer *t = aft_tokenizer_load(path, &err);
+    assert_non_null(m);
+    assert_non_null(t);
+    aft_predictor *made = aft_predictor_new(NULL, t, &acts, m, "live", 1, &err);
+    if (!made)
+        fail_msg("%s", err.msg);
+    assert_null(acts.names);
+    assert_string_equal(aft_predictor_checkpoint_name(made), "live");
+    int32_t pa[N_RECORDS], pb[N_RECORDS];
+    float ca[N_RECORDS], cb[N_RECORDS];
+    assert_int_equal(aft_predictor_classify_text(opened, contexts, N_RECORDS, 4, pa, ca, NULL,
+                                                 NULL, &err), 0);
+    assert_int_equal(aft_predictor_classify_text(made, contexts, N_RECORDS, 4, pb, cb, NULL,
+                                                 NULL, &err), 0);
+    for (size_t i = 0; i < N_RECORDS; i++) {
+        assert_int_equal(pa[i], pb[i]);
+        assert_true(ca[i] == cb[i]);
+    }
+    aft_predictor_free(made);
+    aft_predictor_free(opened);
+
+    /* A model whose head does not match the names is refused (and freed). */
+    assert_int_equal(aft_action_set_from_names(&acts, actions4, 4, &err), 0);
+    m = aft_checkpoint_load_model(dir, 3, NULL, 0, NULL, &err);
+    t = aft_tokenizer_load(path, &err);
+    assert_null(aft_predictor_new(NULL, t, &acts, m, "live", 1, &err));
+    assert_non_null(strstr(err.msg, "3 actions but 4 are named"));
+}
+
 /* ---- A/B ---- */
 
 /* Two runs evaluated on data.jsonl. */
@@ -618,6 +706,8 @@ int main(void)
         cmocka_unit_test(test_generation_not_trained),
         cmocka_unit_test(test_generation_figures),
         cmocka_unit_test(test_generation_learnt),
+        cmocka_unit_test(test_generate_greedy),
+        cmocka_unit_test(test_predictor_from_parts),
         cmocka_unit_test(test_compare_identical),
         cmocka_unit_test(test_compare_by_hand),
         cmocka_unit_test(test_compare_mismatch),

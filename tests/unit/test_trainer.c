@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../../src/train/trainer_internal.h" /* tr_order_build, for the order tests */
+#include "agentft/checkpoint.h"
 #include "agentft/config.h"
 #include "agentft/fileio.h"
 #include "agentft/trainer.h"
@@ -578,6 +579,105 @@ static void resume_case(const char *every, const char *eval, uint64_t stop, uint
     aft_config_free(cfg);
 }
 
+static int same_floats(const aft_model *a, const aft_model *b)
+{
+    size_t n = aft_model_num_floats(a);
+    return n == aft_model_num_floats(b) &&
+           memcmp(aft_model_params((aft_model *)a), aft_model_params((aft_model *)b),
+                  n * sizeof(float)) == 0;
+}
+
+/* Copies of the live weights for another thread: before the run, while it
+ * is paused (equal to the checkpoint written at that step), while it trains,
+ * after it ended; and refused while a deferred preparation has not run. */
+static void test_copy_weights(void **state)
+{
+    (void)state;
+    aft_config *cfg = config_with(NULL, "start_paused=true", "epochs=1", NULL);
+    aft_error err = {0};
+    aft_trainer_opts o;
+    int p[2];
+    notify_pipe(p, &o);
+    o.defer_prepare = 1;
+    aft_trainer *t = new_run(cfg, "copy-deferred", &o);
+    assert_null(aft_trainer_copy_model(t, NULL, &err));
+    assert_non_null(strstr(err.msg, "no weights yet"));
+    aft_action_set acts;
+    assert_int_equal(aft_trainer_copy_actions(t, &acts, &err), -1);
+    aft_trainer_free(t);
+
+    o.defer_prepare = 0;
+    t = new_run(cfg, "copy", &o);
+    uint64_t step = 99;
+    aft_model *first = aft_trainer_copy_model(t, &step, &err);
+    if (!first)
+        fail_msg("%s", err.msg);
+    assert_int_equal(step, 0);
+    assert_int_equal(aft_trainer_copy_actions(t, &acts, &err), 0);
+    assert_int_equal(acts.count, 4);
+    assert_string_equal(acts.names[0], "book_flight");
+    assert_string_equal(acts.names[3], "weather");
+    aft_action_set_free(&acts);
+
+    assert_int_equal(aft_trainer_start(t, &err), 0);
+    wait_for(t, p[0], phase_is, AFT_PHASE_PAUSED);
+    aft_model *live = aft_trainer_copy_model(t, &step, &err);
+    assert_non_null(live);
+    assert_int_equal(step, 0);
+    assert_true(same_floats(live, first));
+    aft_model_free(live);
+    aft_cmd c = command(AFT_CMD_RESUME, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    live = aft_trainer_copy_model(t, NULL, &err);
+    assert_non_null(live);
+    for (int i = 0; i < 20; i++) /* while it trains: never torn, never blocked for long */
+        assert_int_equal(aft_trainer_copy_weights(t, live, NULL, &err), 0);
+    wait_for(t, p[0], step_reached, 3);
+    c = command(AFT_CMD_PAUSE, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    wait_for(t, p[0], phase_is, AFT_PHASE_PAUSED);
+    size_t events = aft_trainer_events_len(t);
+    c = command(AFT_CMD_CHECKPOINT, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    wait_for(t, p[0], events_reached, events + 1);
+    assert_int_equal(aft_trainer_copy_weights(t, live, &step, &err), 0);
+    assert_true(step >= 3);
+    assert_false(same_floats(live, first));
+    char dir[4300];
+    snprintf(dir, sizeof dir, "%s/checkpoints/step-%llu", aft_trainer_run_dir(t),
+             (unsigned long long)step);
+    aft_model *saved = aft_checkpoint_load_model(dir, 4, aft_model_get_config(live), 0, NULL,
+                                                 &err);
+    if (!saved)
+        fail_msg("%s", err.msg);
+    assert_true(same_floats(live, saved));
+    aft_model_free(saved);
+
+    /* A model of another shape is refused, not overrun. */
+    aft_model_config other = *aft_model_get_config(live);
+    other.d_model = 16;
+    aft_model *small = aft_model_new(&other, &err);
+    assert_non_null(small);
+    assert_int_equal(aft_trainer_copy_weights(t, small, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "not shaped like the run's"));
+    aft_model_free(small);
+
+    c = command(AFT_CMD_RESUME, NULL, NULL);
+    assert_int_equal(aft_trainer_command(t, &c, &err), 0);
+    if (aft_trainer_join(t, &err) < 0)
+        fail_msg("%s", err.msg);
+    aft_trainer_status st;
+    aft_trainer_status_get(t, &st);
+    assert_int_equal(aft_trainer_copy_weights(t, live, &step, &err), 0);
+    assert_int_equal(step, st.step);
+    aft_model_free(live);
+    aft_model_free(first);
+    aft_trainer_free(t);
+    close(p[0]);
+    close(p[1]);
+    aft_config_free(cfg);
+}
+
 static void test_resume_matches(void **state)
 {
     (void)state;
@@ -848,6 +948,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_early_stopping),
         cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_copy_weights),
         cmocka_unit_test(test_resume_matches),
         cmocka_unit_test(test_curriculum_and_strata),
         cmocka_unit_test(test_records_edited_during_run),

@@ -71,10 +71,11 @@ static void test_layout_split(void **state)
         int area = 0;
         for (int i = 0; i < P_COUNT; i++) {
             rect r = l.pane[i];
-            /* the report waits behind the charts until it comes to the front,
-             * the augmentation review behind the editor */
-            assert_int_equal(r.h == 0, i == P_REPORT || i == P_AUGMENT);
-            if (i == P_REPORT || i == P_AUGMENT)
+            /* the report and the Try pane wait behind the charts until one
+             * comes to the front, the augmentation review behind the editor */
+            int behind = i == P_REPORT || i == P_AUGMENT || i == P_TRY;
+            assert_int_equal(r.h == 0, behind);
+            if (behind)
                 continue;
             assert_true(r.h >= 4);
             assert_true(r.x >= 0 && r.x + r.w <= cols);
@@ -102,6 +103,14 @@ static void test_layout_split(void **state)
     assert_memory_equal(&front.pane[P_REPORT], &l.pane[P_CHART], sizeof(rect));
     assert_int_equal(layout_front(both, P_EDIT) & 1u << P_AUGMENT, 0);
     assert_int_equal(layout_front(f, P_CHART), 1u << P_CHART);
+    /* three share the charts' place: one in front at a time */
+    unsigned t = layout_front(both, P_TRY);
+    assert_int_equal(t, 1u << P_TRY | 1u << P_AUGMENT);
+    layout_compute(120, 40, P_LOG, 0, t, &front);
+    assert_int_equal(front.pane[P_CHART].h, 0);
+    assert_int_equal(front.pane[P_REPORT].h, 0);
+    assert_memory_equal(&front.pane[P_TRY], &l.pane[P_CHART], sizeof(rect));
+    assert_int_equal(layout_front(t, P_REPORT), 1u << P_REPORT | 1u << P_AUGMENT);
     layout_compute(200, 60, P_CHART, 1, 0, &l); /* zoomed */
     assert_int_equal(l.pane[P_CHART].w, 200);
     assert_int_equal(l.pane[P_DATA].h, 0);
