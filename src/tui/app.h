@@ -53,6 +53,7 @@ typedef struct tui_app {
     app_confirm_fn confirm_fn;
     void *confirm_ctx;
     int quit_asked;              /* q pressed once with unsaved edits */
+    char farewell[4400];         /* printed after the terminal is restored */
     int quit;
     int stop_run;                /* at exit: stop this process's run (else let it finish) */
     int relayout;                /* the windows must be laid out again */

@@ -39,6 +39,8 @@ static const key_binding table[] = {
     {TK_FN(KEY_F(7)), KS_GLOBAL, ACT_RUN_STOP, "Stop", "stop the run (it saves a checkpoint)"},
     {TK_FN(KEY_F(8)), KS_GLOBAL, ACT_RUN_CHECKPOINT, "Ckpt", "save a checkpoint now"},
     {TK_FN(KEY_F(9)), KS_GLOBAL, ACT_RUN_EVAL, "Eval", "evaluate on the valid split now"},
+    {'Q', KS_GLOBAL, ACT_DETACH, NULL,
+     "detach: leave the workbench, the run trains on in the background (agentft watch RUN)"},
     {TK_FN(KEY_F(10)), KS_GLOBAL, ACT_QUIT, "Quit", "quit (asks first when edits are unsaved)"},
     {'q', KS_GLOBAL, ACT_QUIT, NULL, NULL},
     {TK_CTRL('c'), KS_GLOBAL, ACT_QUIT, NULL, NULL},

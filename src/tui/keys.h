@@ -34,7 +34,7 @@ typedef enum {
 #define TUI_ACTIONS(A)                                                                   \
     A(NONE) A(HELP) A(QUIT) A(SAVE) A(NEXT_PANE) A(PREV_PANE) A(PANE_1) A(PANE_2)         \
     A(PANE_3) A(PANE_4) A(PANE_5) A(PANE_6) A(PANE_7) A(PANE_8) A(ZOOM) A(REDRAW) A(MOUSE) A(RUN_START)       \
-    A(RUN_PAUSE) A(RUN_STOP) A(RUN_CHECKPOINT) A(RUN_EVAL)                                \
+    A(RUN_PAUSE) A(RUN_STOP) A(RUN_CHECKPOINT) A(RUN_EVAL) A(DETACH)                     \
     A(UP) A(DOWN) A(PAGE_UP) A(PAGE_DOWN) A(TOP) A(BOTTOM)                               \
     A(SEARCH) A(FILTER_ACTION) A(FILTER_CX) A(FILTER_SPLIT) A(SORT) A(SORT_REVERSE)       \
     A(CLEAR_FILTERS) A(OPEN) A(ADD) A(DELETE) A(DUPLICATE) A(AUGMENT) A(AUGMENT_ALL)       \

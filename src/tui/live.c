@@ -1,11 +1,13 @@
 /* The workbench's own training run (see live.h). */
 #include "live.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -192,6 +194,66 @@ void live_status(const tui_app *app, char *buf, size_t size)
         n += (size_t)snprintf(buf + n, size - n, "  patience %d", st.patience_left);
     if (st.phase == AFT_PHASE_FAILED && n < size)
         snprintf(buf + n, size - n, "  %s", st.error);
+}
+
+/* Starts `agentft resume DIR --quiet` in a session of its own, its output in
+ * DIR/detach.log. Only async-signal-safe calls between fork and exec: the
+ * workbench has threads. Returns the child's pid, or -1. */
+static pid_t spawn_resume(const char *dir)
+{
+    char log[4200];
+    snprintf(log, sizeof log, "%s/detach.log", dir);
+    int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    char *argv[] = {"agentft", "resume", (char *)dir, "--quiet", NULL};
+    pid_t pid = out >= 0 && in >= 0 ? fork() : -1;
+    if (pid == 0) {
+        setsid();
+        dup2(in, 0);
+        dup2(out, 1);
+        dup2(out, 2);
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    if (out >= 0)
+        close(out);
+    if (in >= 0)
+        close(in);
+    return pid;
+}
+
+int live_detach(tui_app *app)
+{
+    if (!live_running(app)) {
+        app_message(app, ROLE_WARNING, "no run of this workbench is going: nothing to detach "
+                                       "(q quits)");
+        return 0;
+    }
+    if (app->ds && aft_dataset_dirty(app->ds) && app_save(app) < 0)
+        return 0;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", aft_trainer_run_dir(app->trainer));
+    /* The run stops at its next step boundary with a checkpoint, and the
+     * new process resumes from it exactly (resume is deterministic). */
+    aft_cmd cmd = {.kind = AFT_CMD_STOP};
+    aft_error err = {0};
+    if (aft_trainer_command(app->trainer, &cmd, &err) < 0 ||
+        aft_trainer_join(app->trainer, &err) < 0) {
+        app_message(app, ROLE_ERROR, "detach: %s", err.msg);
+        return 0;
+    }
+    pid_t pid = spawn_resume(dir);
+    if (pid < 0) {
+        snprintf(app->farewell, sizeof app->farewell,
+                 "detach: could not start 'agentft resume %s'; the run stopped with a "
+                 "checkpoint, resume it by hand", dir);
+    } else {
+        snprintf(app->farewell, sizeof app->farewell,
+                 "detached: the run trains on in process %ld; 'agentft watch %s' shows it",
+                 (long)pid, dir);
+    }
+    app->quit = 1;
+    return 1;
 }
 
 void live_finish(tui_app *app, int stop)

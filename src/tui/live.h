@@ -22,6 +22,11 @@ int live_set(tui_app *app, const aft_key_info *k, const char *value);
 int live_running(const tui_app *app);
 /* The status line's run part: phase, step, epoch, ETA, last val metric, patience. */
 void live_status(const tui_app *app, char *buf, size_t size);
+/* Detaching on purpose: saves the dataset, stops this workbench's run with
+ * a checkpoint and continues it in a new background process (`agentft
+ * resume`, its own session, so a closed terminal does not reach it), then
+ * quits. Returns 1 when it detached. */
+int live_detach(tui_app *app);
 /* At exit: wait for the run to end (after SIGHUP it trains on to the end)
  * and free it. `stop` asks it to stop first (with a checkpoint). */
 void live_finish(tui_app *app, int stop);

@@ -199,6 +199,8 @@ int tui_run(const tui_opts *o)
         screen_stop(!b.detached);
         if (hint[0])
             fprintf(stderr, "agentft: %s\n", hint);
+        if (app->farewell[0])
+            fprintf(stderr, "agentft: %s\n", app->farewell);
         if (live_running(app) && !b.detached)
             fprintf(stderr, "agentft: stopping the run (it saves a checkpoint)...\n");
         live_finish(app, app->stop_run);

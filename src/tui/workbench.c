@@ -237,6 +237,7 @@ static void global_key(wb *b, int code)
     case ACT_RUN_START: live_start(app); break;
     case ACT_RUN_PAUSE: live_command(app, AFT_CMD_PAUSE); break;
     case ACT_RUN_STOP: live_command(app, AFT_CMD_STOP); break;
+    case ACT_DETACH: live_detach(app); break;
     case ACT_RUN_CHECKPOINT: live_command(app, AFT_CMD_CHECKPOINT); break;
     case ACT_RUN_EVAL: live_command(app, AFT_CMD_EVAL); break;
     default: break;

@@ -220,6 +220,24 @@ check grep -q '"event":"resume"' "$WS/runs/bg/metrics.jsonl"
 $T send-keys -t aft q
 wait_file "$WORK/exit"
 
+# ---- Q detaches on purpose: the run goes on in a background process --------
+rm -rf "$WS/runs"
+start 120 40 $UTF8 $OPEN --set max_steps=30 --set eval_every=15 --set threads=1
+wait_for "3600 records"
+$T send-keys -t aft F5
+wait_for "running  step"
+$T send-keys -t aft Q
+wait_file "$WORK/exit"
+check test "$(cat "$WORK/exit")" -eq 0
+check grep -q "detached: the run trains on in process" "$WORK/stderr"
+CHECKS=$((CHECKS + 1))
+end=$(($(date +%s) + DEADLINE))
+until tail -n 3 "$WS"/runs/*/metrics.jsonl 2>/dev/null | grep -q '"step":30,' ||
+    [ "$(date +%s)" -gt "$end" ]; do sleep 0.1; done
+tail -n 3 "$WS"/runs/*/metrics.jsonl | grep -q '"step":30,' ||
+    { echo "FAIL: the detached run did not reach step 30"; FAILS=$((FAILS + 1)); }
+check grep -q 'resumed at step' "$WS"/runs/*/train.log
+
 # ---- SIGTERM: the terminal is restored and the status says so ---------------
 start 100 30 $UTF8 $OPEN
 wait_for "3600 records"
