@@ -10,6 +10,7 @@
 #ifndef AGENTFT_REPORT_H
 #define AGENTFT_REPORT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,13 @@ typedef struct aft_report_opts {
     int quick;                 /* fewer latency samples and robustness examples (tests) */
     int skip_efficiency;       /* leave the timing section out (deterministic output) */
     size_t misclassified_max;  /* list length in the report (0 = 200) */
+    /* When not NULL and it becomes non-zero (another thread), the build
+     * stops at the next section or example and fails with "cancelled". */
+    const atomic_int *cancel;
 } aft_report_opts;
+
+/* 1 with err set ("cancelled") when opts asks the build to stop. */
+int aft_report_cancelled(const aft_report_opts *opts, aft_error *err);
 
 /* The evaluated examples and the model's answers on them, shared by the
  * section builders. Records are those of `ds` listed in examples.items[k].record. */

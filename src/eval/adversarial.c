@@ -433,6 +433,10 @@ cJSON *aft_robust_adversarial(const aft_robust_set *s, const aft_adv_opts *ao, a
     }
     size_t tried = sample_correct(s, ao->max_examples, ao->seed, chosen), found = 0;
     for (size_t k = 0; k < tried; k++) {
+        if (ao->cancel && atomic_load(ao->cancel)) {
+            aft_error_set(err, "cancelled");
+            goto fail;
+        }
         if (attack(&sr, chosen[k], &r, err) < 0)
             goto fail;
         if (r.found) {

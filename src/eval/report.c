@@ -58,6 +58,14 @@ static void add_header(cJSON *root, const aft_eval_input *in, const char *run_di
     cJSON_AddStringToObject(root, "created", when);
 }
 
+int aft_report_cancelled(const aft_report_opts *opts, aft_error *err)
+{
+    if (!opts || !opts->cancel || !atomic_load(opts->cancel))
+        return 0;
+    aft_error_set(err, "cancelled");
+    return 1;
+}
+
 /* Adds a section, or says which one failed. */
 static int add_section(cJSON *root, const char *name, cJSON *section, aft_error *err)
 {
@@ -78,10 +86,13 @@ static int add_sections(cJSON *root, aft_eval_input *in, const aft_report_opts *
         return -1;
     /* Timing goes before the long robustness runs, while the machine is as
      * it was at the start. */
-    if (!opts->skip_efficiency &&
-        add_section(root, "efficiency", aft_report_efficiency(in, opts, err), err) < 0)
+    if (aft_report_cancelled(opts, err) ||
+        (!opts->skip_efficiency &&
+         add_section(root, "efficiency", aft_report_efficiency(in, opts, err), err) < 0))
         return -1;
-    if (add_section(root, "robustness", aft_report_robustness(in, opts, err), err) < 0 ||
+    if (aft_report_cancelled(opts, err) ||
+        add_section(root, "robustness", aft_report_robustness(in, opts, err), err) < 0 ||
+        aft_report_cancelled(opts, err) ||
         add_section(root, "generation", aft_report_generation(in, opts, err), err) < 0)
         return -1;
     return 0;

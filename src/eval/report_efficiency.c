@@ -172,15 +172,18 @@ static cJSON *batch_entry(int batch, double qps)
 }
 
 /* The sweep over batch sizes into out: batches, qps_batch32, best_batch. */
-static int throughput(aft_predictor *p, char *const *ctx, size_t n, int quick, cJSON *out,
-                      aft_error *err)
+static int throughput(aft_predictor *p, char *const *ctx, size_t n,
+                      const aft_report_opts *opts, cJSON *out, aft_error *err)
 {
     cJSON *list = cJSON_AddArrayToObject(out, "batches");
     if (!list)
         return aft_error_set(err, "out of memory");
     double best = 0, at32 = -1, start = now_s();
     int best_batch = 1, b;
+    int quick = opts && opts->quick;
     for (b = 1; b <= QPS_MAX_BATCH; b *= 2) {
+        if (aft_report_cancelled(opts, err))
+            return -1;
         if (now_s() - start > (quick ? QPS_BUDGET_QUICK : QPS_BUDGET_FULL))
             break;
         double qps = 0;
@@ -249,7 +252,7 @@ cJSON *aft_report_efficiency(aft_eval_input *in, const aft_report_opts *opts, af
         if (time_latency(in->pred, ctx, n, quick, lat, &samples, err) < 0)
             goto fail;
         cJSON_AddItemToObject(o, "latency_ms", latency_json(lat, samples));
-        if (throughput(in->pred, ctx, n, quick, o, err) < 0)
+        if (throughput(in->pred, ctx, n, opts, o, err) < 0)
             goto fail;
     }
     free_contexts(ctx, n);

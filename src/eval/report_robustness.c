@@ -361,6 +361,8 @@ cJSON *aft_report_robustness(aft_eval_input *in, const aft_report_opts *opts, af
     if (add_clean(o, &s, &acc, &f1, err) < 0)
         goto fail;
     for (size_t k = 0; k < sizeof perturbations / sizeof perturbations[0]; k++) {
+        if (aft_report_cancelled(opts, err))
+            goto fail;
         cJSON *e = perturbation_entry(&s, k, &src, seed, acc, f1, err);
         if (!e)
             goto fail;
@@ -368,7 +370,8 @@ cJSON *aft_report_robustness(aft_eval_input *in, const aft_report_opts *opts, af
     }
     aft_adv_opts ao = {.max_examples = opts && opts->quick ? ADV_EXAMPLES_QUICK : ADV_EXAMPLES_FULL,
                        .max_edits = ADV_MAX_EDITS, .seed = seed,
-                       .lex = has_synonyms(&src) ? &src.lex : NULL};
+                       .lex = has_synonyms(&src) ? &src.lex : NULL,
+                       .cancel = opts ? opts->cancel : NULL};
     if (!(adv = aft_robust_adversarial(&s, &ao, err)))
         goto fail;
     cJSON_AddItemToObject(o, "adversarial", adv);

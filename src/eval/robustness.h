@@ -3,6 +3,7 @@
 #ifndef AGENTFT_EVAL_ROBUSTNESS_H
 #define AGENTFT_EVAL_ROBUSTNESS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,7 @@ typedef struct aft_adv_opts {
     int max_edits;             /* word edits per example */
     uint64_t seed;
     const aft_lexicon *lex;    /* synonym edits; NULL: deletions and typos only */
+    const atomic_int *cancel;  /* stop between examples when it turns non-zero (may be NULL) */
 } aft_adv_opts;
 
 /* The adversarial search: "adversarial" {tried, found, max_edits,

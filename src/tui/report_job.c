@@ -15,15 +15,15 @@ struct report_job {
     pthread_t thread;
     pthread_mutex_t lock;
     rj_state state;
-    int abandoned;          /* the pane is gone: the thread frees the job */
+    atomic_int cancel;      /* the pane is going: stop at the next section or example */
     int wake_fd;
     char dir[4096];
     aft_error err;
 };
 
-static int evaluate(const char *dir, aft_error *err)
+static int evaluate(const char *dir, const atomic_int *cancel, aft_error *err)
 {
-    aft_report_opts opts = {.seed = 1};
+    aft_report_opts opts = {.seed = 1, .cancel = cancel};
     aft_predictor *p = aft_predictor_open(dir, NULL, 0, err);
     if (!p)
         return -1;
@@ -44,16 +44,13 @@ static void *job_main(void *arg)
 {
     report_job *j = arg;
     aft_error err = {0};
-    int rc = evaluate(j->dir, &err);
+    int rc = evaluate(j->dir, &j->cancel, &err);
     pthread_mutex_lock(&j->lock);
     j->err = err;
     j->state = rc == 0 ? RJ_DONE : RJ_FAILED;
-    int abandoned = j->abandoned;
-    if (!abandoned && j->wake_fd >= 0)
+    if (!atomic_load(&j->cancel) && j->wake_fd >= 0)
         aft_write_all(j->wake_fd, "r", 1);
     pthread_mutex_unlock(&j->lock);
-    if (abandoned)
-        job_free(j);
     return NULL;
 }
 
@@ -72,6 +69,7 @@ report_job *report_job_start(const char *run_dir, int wake_fd, aft_error *err)
     memcpy(j->dir, run_dir, strlen(run_dir) + 1);
     j->wake_fd = wake_fd;
     j->state = RJ_RUNNING;
+    atomic_init(&j->cancel, 0);
     pthread_mutex_init(&j->lock, NULL);
     /* Signals stay with the UI thread, which owns the terminal. */
     sigset_t all, old;
@@ -101,15 +99,10 @@ void report_job_free(report_job *j)
 {
     if (!j)
         return;
-    pthread_mutex_lock(&j->lock);
-    int running = j->state == RJ_RUNNING;
-    j->abandoned = running;
-    pthread_mutex_unlock(&j->lock);
-    if (running) {
-        /* It may take minutes; it frees the job itself when it ends. */
-        pthread_detach(j->thread);
-        return;
-    }
+    /* Joined, never left running: a process that exits while a thread is
+     * inside OpenBLAS can hang in OpenBLAS's own shutdown. The build stops
+     * at its next section or example, so the wait is short. */
+    atomic_store(&j->cancel, 1);
     pthread_join(j->thread, NULL);
     job_free(j);
 }

@@ -385,6 +385,25 @@ static void test_efficiency_figures(void **state)
     cJSON_Delete(r);
 }
 
+/* A raised cancel flag stops the long sections with "cancelled" (the
+ * workbench's evaluation thread is joined at quit this way). */
+static void test_cancelled(void **state)
+{
+    (void)state;
+    atomic_int cancel;
+    atomic_init(&cancel, 1);
+    aft_report_opts opts = {.seed = 1, .quick = 1, .cancel = &cancel};
+    aft_error err = {0};
+    assert_null(aft_report_robustness(&fx.in, &opts, &err));
+    assert_string_equal(err.msg, "cancelled");
+    err.msg[0] = '\0';
+    assert_null(aft_report_efficiency(&fx.in, &opts, &err));
+    assert_string_equal(err.msg, "cancelled");
+    atomic_store(&cancel, 0);
+    assert_int_equal(aft_report_cancelled(&opts, &err), 0);
+    assert_int_equal(aft_report_cancelled(NULL, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_role_labels),
         cmocka_unit_test(test_adversarial_examples_flip),
         cmocka_unit_test(test_efficiency_figures),
+        cmocka_unit_test(test_cancelled),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
