@@ -8,6 +8,10 @@
 
 WS="$WORK/ws"
 mkdir -p "$WS"
+# The themes beside the workspace (one of the places the workbench looks):
+# in a build outside the source tree (make distcheck) the binary has none
+# beside it.
+cp -r "$SRCDIR/themes" "$WS/themes"
 DATA="$WS/data.jsonl"
 cat > "$WS/workspace.yaml" <<'EOF'
 name: more
