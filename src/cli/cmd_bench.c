@@ -11,6 +11,7 @@
 #include <cJSON.h>
 #include <cblas.h>
 
+#include "agentft/clock.h"
 #include "agentft/blas.h"
 #include "agentft/model.h"
 #include "agentft/optim.h"
@@ -44,13 +45,6 @@ typedef struct size_result {
     size_t rss_before, rss_peak;
     size_t mem_params, mem_grads, mem_optim, mem_acts;
 } size_result;
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -150,10 +144,10 @@ static double sgemm_peak(int n, int runs)
             b[i] = (float)aft_rng_uniform(&rng) - 0.5f;
         }
         for (int r = 0; r <= runs; r++) {   /* run 0 warms up (threads, pages) */
-            double t0 = now_s();
+            double t0 = aft_monotonic_s();
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n,
                         0.0f, c, n);
-            double g = 2.0 * n * (double)nn / (now_s() - t0) * 1e-9;
+            double g = 2.0 * n * (double)nn / (aft_monotonic_s() - t0) * 1e-9;
             if (r > 0 && g > best)
                 best = g;
         }
@@ -251,10 +245,10 @@ static int time_train(aft_model *m, aft_optim *o, const aft_batch *b, int warmup
         return aft_error_set(err, "out of memory");
     int rc = 0;
     for (int i = 0; i < warmup + runs && rc == 0; i++) {
-        double t0 = now_s();
+        double t0 = aft_monotonic_s();
         rc = train_step(m, o, b, err);
         if (i >= warmup)
-            t[i - warmup] = (now_s() - t0) * 1e3;
+            t[i - warmup] = (aft_monotonic_s() - t0) * 1e3;
     }
     if (rc == 0)
         *ms = median(t, runs);
@@ -270,10 +264,10 @@ static int time_infer(aft_model *m, int B, int V, int runs, double *ms, aft_erro
     aft_forward_opts fo = {.training = 0, .cls_weight = 1.0f};
     aft_forward_result r;
     for (int i = -1; i < runs && rc == 0; i++) {   /* i = -1 warms up */
-        double t0 = now_s();
+        double t0 = aft_monotonic_s();
         rc = aft_model_forward(m, &d.batch, &fo, &r, err);
         if (i >= 0)
-            t[i] = (now_s() - t0) * 1e3;
+            t[i] = (aft_monotonic_s() - t0) * 1e3;
     }
     if (rc == 0)
         *ms = median(t, runs);

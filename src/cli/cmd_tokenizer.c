@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
+#include "agentft/clock.h"
 #include "agentft/tokenizer.h"
 #include "agentft/utf8.h"
 #include "cli.h"
@@ -24,13 +24,6 @@ typedef struct texts {
     size_t n, cap;
     size_t bytes, records;
 } texts;
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* Takes ownership of s (NULL and "" are skipped). */
 static int add_text(texts *t, char *s)
@@ -165,10 +158,10 @@ static int print_compression(const aft_tokenizer *tok, const texts *t)
 static int train_and_save(const texts *t, size_t vocab_size, const char *out)
 {
     aft_error err = {0};
-    double t0 = now();
+    double t0 = aft_monotonic_s();
     aft_tokenizer *tok = aft_tokenizer_train((const char *const *)t->items, t->n, vocab_size,
                                              train_specials, 4, &err);
-    double secs = now() - t0;
+    double secs = aft_monotonic_s() - t0;
     if (!tok || aft_tokenizer_save(tok, out, &err) < 0) {
         fprintf(stderr, "agentft: %s\n", err.msg);
         aft_tokenizer_free(tok);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentft/clock.h"
 #include "agentft/dist.h"
 #include "agentft/trainer.h"
 #include "cli.h"
@@ -38,13 +39,6 @@ typedef struct view {
     int pending;             /* a redraw was put off (at most 10 a second over SSH) */
     double t0, last_draw;
 } view;
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void fmt_duration(double s, char *buf, size_t size)
 {
@@ -196,10 +190,10 @@ static void show(view *v, aft_trainer *t)
     v->pending = 0;
     if (!v->tty) {
         show_train(v, t, &s);
-    } else if (!fresh && mono() - v->last_draw < 0.1) {
+    } else if (!fresh && aft_monotonic_s() - v->last_draw < 0.1) {
         v->pending = 1;
     } else if (s.step > 0 || s.phase == AFT_PHASE_PAUSED) {
-        v->last_draw = mono();
+        v->last_draw = aft_monotonic_s();
         char line[400];
         progress_text(t, &s, line, sizeof line);
         if (v->width > 1 && strlen(line) >= (size_t)v->width)
@@ -310,7 +304,7 @@ static void summary(aft_trainer *t, const view *v, int test)
     aft_trainer_status s;
     aft_trainer_status_get(t, &s);
     char took[32];
-    fmt_duration(mono() - v->t0, took, sizeof took);
+    fmt_duration(aft_monotonic_s() - v->t0, took, sizeof took);
     const char *how = s.stopped || interrupts ? "stopped" : s.stopped_early ? "stopped early" : "finished";
     printf("%s at step %llu of %llu in %s\n", how, (unsigned long long)s.step,
            (unsigned long long)s.total_steps, took);
@@ -344,7 +338,7 @@ static int go(aft_trainer *t, int news[2], aft_dist *dist, int quiet, int test)
 {
     int leader = aft_dist_rank(dist) == 0;
     view v = {.dist = dist, .quiet = quiet || !leader, .tty = isatty(STDOUT_FILENO),
-              .t0 = mono()};
+              .t0 = aft_monotonic_s()};
     struct winsize ws;
     v.width = v.tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
     if (leader) {

@@ -1,12 +1,12 @@
 /* Efficiency section of the report: latency at batch 1 and throughput over
  * batch sizes, timed end to end (tokenization + forward) on the predictor's
  * engine and thread count, with a monotonic clock. */
+#include "agentft/clock.h"
 #include "agentft/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agentft/int8.h"
@@ -26,13 +26,6 @@
 #define QPS_BUDGET_FULL 30.0
 /* Contexts kept for timing (they are reused cyclically). */
 #define TIMING_CONTEXTS 512
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -91,14 +84,14 @@ static int time_latency(aft_predictor *p, char *const *ctx, size_t n, int quick,
                                         NULL, NULL, err) < 0)
             return -1;
     size_t want = quick ? LAT_SAMPLES_QUICK : LAT_SAMPLES_FULL;
-    double start = now_s();
+    double start = aft_monotonic_s();
     *count = 0;
     for (size_t i = 0; i < want; i++) {
-        double t0 = now_s();
+        double t0 = aft_monotonic_s();
         if (aft_predictor_classify_text(p, (const char *const *)&ctx[i % n], 1, 1, &pred, &conf,
                                         NULL, NULL, err) < 0)
             return -1;
-        double t1 = now_s();
+        double t1 = aft_monotonic_s();
         lat[(*count)++] = (t1 - t0) * 1e3;
         if (!quick && t1 - start > LAT_SECONDS_FULL)
             break;
@@ -124,13 +117,13 @@ static int time_batch(aft_predictor *p, char *const *ctx, size_t n, int batch, d
         for (int b = 0; b < batch; b++)
             group[b] = ctx[next++ % n];
         if (call == 1)
-            start = now_s();
+            start = aft_monotonic_s();
         if (aft_predictor_classify_text(p, group, (size_t)batch, batch, pred, NULL, NULL, NULL,
                                         err) < 0)
             goto done;
         if (call >= 1) {
             done_examples += (size_t)batch;
-            double t = now_s() - start;
+            double t = aft_monotonic_s() - start;
             if (t >= seconds) {
                 *qps = (double)done_examples / t;
                 break;
@@ -178,13 +171,13 @@ static int throughput(aft_predictor *p, char *const *ctx, size_t n,
     cJSON *list = cJSON_AddArrayToObject(out, "batches");
     if (!list)
         return aft_error_set(err, "out of memory");
-    double best = 0, at32 = -1, start = now_s();
+    double best = 0, at32 = -1, start = aft_monotonic_s();
     int best_batch = 1, b;
     int quick = opts && opts->quick;
     for (b = 1; b <= QPS_MAX_BATCH; b *= 2) {
         if (aft_report_cancelled(opts, err))
             return -1;
-        if (now_s() - start > (quick ? QPS_BUDGET_QUICK : QPS_BUDGET_FULL))
+        if (aft_monotonic_s() - start > (quick ? QPS_BUDGET_QUICK : QPS_BUDGET_FULL))
             break;
         double qps = 0;
         if (time_batch(p, ctx, n, b, quick ? QPS_SECONDS_QUICK : QPS_SECONDS_FULL, &qps, err) < 0)

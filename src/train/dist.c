@@ -2,6 +2,7 @@
  * this file, behind AFT_HAVE_MPI; without it a job is always one process. */
 #include "config.h"
 
+#include "agentft/clock.h"
 #include "agentft/dist.h"
 
 #include <limits.h>
@@ -22,13 +23,6 @@ struct aft_dist {
 };
 
 typedef enum { T_F32, T_F64, T_U64 } elem_type;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The ranks a launcher says the job has: 0 when not launched by one, -1
  * when launched but the count is not in the environment. */
@@ -151,7 +145,7 @@ static int bcast_idle(aft_dist *d, void *buf, size_t bytes, aft_error *err)
         rc = MPI_Wait(&req, MPI_STATUS_IGNORE);
         return rc == MPI_SUCCESS ? 0 : mpi_fail(err, rc, "MPI_Wait");
     }
-    double spin_until = now() + 0.002;
+    double spin_until = aft_monotonic_s() + 0.002;
     long nap_ns = 50000;
     for (;;) {
         int done = 0;
@@ -160,7 +154,7 @@ static int bcast_idle(aft_dist *d, void *buf, size_t bytes, aft_error *err)
             return mpi_fail(err, rc, "MPI_Test");
         if (done)
             return 0;
-        if (now() < spin_until)
+        if (aft_monotonic_s() < spin_until)
             continue;
         struct timespec ts = {0, nap_ns};
         nanosleep(&ts, NULL);
@@ -267,9 +261,9 @@ int aft_dist_sum_f32(aft_dist *d, float *buf, size_t n, aft_error *err)
 {
     if (!many(d) || n == 0)
         return 0;
-    double t0 = now();
+    double t0 = aft_monotonic_s();
     int rc = allreduce(d, buf, n, T_F32, err);
-    d->sum_s += now() - t0;
+    d->sum_s += aft_monotonic_s() - t0;
     return rc;
 }
 
@@ -277,9 +271,9 @@ int aft_dist_barrier(aft_dist *d, aft_error *err)
 {
     if (!many(d))
         return 0;
-    double t0 = now();
+    double t0 = aft_monotonic_s();
     int rc = barrier(d, err);
-    d->wait_s += now() - t0;
+    d->wait_s += aft_monotonic_s() - t0;
     return rc;
 }
 

@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentft/clock.h"
+
 double tr_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return aft_monotonic_s();
 }
 
 double tr_wall(void)

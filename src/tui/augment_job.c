@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "agentft/clock.h"
 #include "agentft/augment_config.h"
 #include "agentft/fileio.h"
 
@@ -41,13 +41,6 @@ struct augment_job {
     aft_augment_result res;
     aft_error err;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* The other split files go once reading is done: the pass keeps what it needs. */
 static void close_extra(augment_job *j)
@@ -211,11 +204,11 @@ aj_state augment_job_read(augment_job *j, double ms, int wake_fd)
     aj_state s = augment_job_state(j, NULL, NULL, NULL, 0);
     if (s != AJ_READING)
         return s;
-    double t0 = now_ms();
+    double t0 = aft_monotonic_ms();
     int rc;
     while ((rc = aft_augment_pass_read(j->pass, READ_CHUNK, &j->res, &j->err)) == 0) {
         j->read += READ_CHUNK;
-        if (now_ms() - t0 >= ms)
+        if (aft_monotonic_ms() - t0 >= ms)
             return AJ_READING;
     }
     if (rc < 0) {

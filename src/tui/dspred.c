@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "agentft/clock.h"
 #include "agentft/blas.h"
 #include "agentft/predictor.h"
 #include "ckptfind.h"
@@ -56,13 +56,6 @@ struct dspred {
     int passing;               /* work was handed out since the last pass ended */
     int held;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* ---- the thread ------------------------------------------------------------------- */
 
@@ -209,7 +202,7 @@ static void switch_model(dspred *p, const char *run_dir, const ckpt_stamp *now, 
 static int poll_checkpoint(dspred *p, const char *run_dir)
 {
     int moved = strcmp(run_dir, p->run_dir) != 0;
-    double now = now_ms();
+    double now = aft_monotonic_ms();
     if (!moved && now - p->last_poll < POLL_MS)
         return 0;
     p->last_poll = now;
@@ -305,9 +298,9 @@ static void feed(dspred *p, const aft_dataset *ds)
 /* After an edit: predictions follow their records, a slice per turn. */
 static int remap(dspred *p, const aft_dataset *ds)
 {
-    double t0 = now_ms();
+    double t0 = aft_monotonic_ms();
     while (!ps_remap_step(&p->s, ds, 4096))
-        if (now_ms() - t0 > REMAP_MS)
+        if (aft_monotonic_ms() - t0 > REMAP_MS)
             return DP_BUSY;
     p->scan = 0;
     /* Views computed while the predictions were moving see them again. */

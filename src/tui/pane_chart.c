@@ -9,13 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "chart.h"
 #include "draw.h"
 #include "runpick.h"
 #include "runsrc.h"
+#include "agentft/clock.h"
 
 enum { C_LOSS, C_VAL, C_LR, C_GRAD, C_TOK, C_RL, C_COUNT };
 
@@ -43,13 +43,6 @@ typedef struct chart_pane {
     int maxed;                 /* only the chosen chart */
     double last_poll;
 } chart_pane;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* Which chart and series each run series goes to (-1: not shown), and
  * where the smoothed train loss goes. The second run shows no raw train
@@ -176,7 +169,7 @@ static int tick(pane *p)
 {
     chart_pane *cp = (chart_pane *)p;
     runsrc *rs = p->app->run;
-    double t = now_ms();
+    double t = aft_monotonic_ms();
     if (!rs || t - cp->last_poll < POLL_MS)
         return 0;
     cp->last_poll = t;

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "agentft/clock.h"
 #include "agentft/trainer.h"
 #include "app.h"
 #include "draw.h"
@@ -34,13 +34,6 @@ typedef struct data_pane {
     int num_w, act_w;          /* column widths */
     dspred *pred;              /* the model's predictions, or NULL */
 } data_pane;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void restart(data_pane *d)
 {
@@ -508,8 +501,8 @@ static int view_tick(pane *p)
         return 1;
     }
     /* At most ~15 ms of scanning a turn: the keys stay responsive. */
-    double t0 = now_ms();
-    while (!dsv_step(&d->v, 16384) && now_ms() - t0 < 15)
+    double t0 = aft_monotonic_ms();
+    while (!dsv_step(&d->v, 16384) && aft_monotonic_ms() - t0 < 15)
         ;
     lv_set_count(&d->lv, d->v.n);
     if (d->v.done) {

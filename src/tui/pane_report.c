@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "app.h"
 #include "draw.h"
@@ -17,6 +16,7 @@
 #include "report_job.h"
 #include "report_view.h"
 #include "runsrc.h"
+#include "agentft/clock.h"
 
 #define POLL_MS 500
 #define REPORT_FILE "report.json"
@@ -34,13 +34,6 @@ typedef struct report_pane {
     listview lv[RS_COUNT];
     report_job *job;
 } report_pane;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static rv_section current(const report_pane *rp)
 {
@@ -180,7 +173,7 @@ static int tick(pane *p)
     int changed = follow_run(rp);
     if (rp->job)
         changed |= job_tick(rp);
-    double t = now_ms();
+    double t = aft_monotonic_ms();
     if (rp->run_dir[0] && t - rp->last_poll >= POLL_MS) {
         rp->last_poll = t;
         if (changed_on_disk(rp)) {

@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "draw.h"
 #include "runsrc.h"
 #include "tfview.h"
 #include "try_job.h"
+#include "agentft/clock.h"
 
 #define LABEL_W 9          /* "context: " */
 #define FIELD_ROWS 3
@@ -34,13 +34,6 @@ typedef struct try_pane {
     try_result *res;
 } try_pane;
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* ---- requests -------------------------------------------------------------------- */
 
 static void ask(try_pane *t, const char *context)
@@ -61,7 +54,7 @@ static void ask(try_pane *t, const char *context)
     free(t->tried);
     t->tried = strdup(context);
     try_job_request(t->job, context, app->run ? app->run->dir : "", ++t->serial);
-    t->asked_at = now_ms();
+    t->asked_at = aft_monotonic_ms();
     t->dirty_text = 0;
 }
 
@@ -223,7 +216,7 @@ static unsigned edit_key(try_pane *t, int code)
         break;
     case TFV_CHANGED:
         t->dirty_text = 1;
-        t->typed_at = now_ms();
+        t->typed_at = aft_monotonic_ms();
         break;
     case TFV_IGNORED:
     case TFV_COMPLETE:
@@ -269,7 +262,7 @@ static int tick(pane *p)
             changed = 1;
         }
     }
-    double now = now_ms();
+    double now = aft_monotonic_ms();
     if (t->editing && t->dirty_text && now - t->typed_at >= IDLE_MS)
         ask_text(t), changed = 1;
     /* The live column follows the training while it is in sight. */

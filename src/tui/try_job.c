@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "agentft/clock.h"
 #include "agentft/blas.h"
 #include "agentft/generate.h"
 #include "agentft/predictor.h"
@@ -36,13 +36,6 @@ struct try_job {
     worker *w;
     try_state *st;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 void try_result_free(try_result *r)
 {
@@ -201,7 +194,7 @@ static void run(void *state, void *arg, const atomic_int *cancel)
 {
     try_state *st = state;
     try_task *t = arg;
-    double t0 = now_ms();
+    double t0 = aft_monotonic_ms();
     aft_predictor *p = checkpoint(st, t->run_dir, &t->res->side[TRY_CKPT]);
     if (p)
         try_model(p, t->context, &t->res->side[TRY_CKPT], cancel);
@@ -211,7 +204,7 @@ static void run(void *state, void *arg, const atomic_int *cancel)
     if (p)
         try_model(p, t->context, &t->res->side[TRY_LIVE], cancel);
     t->cancelled = atomic_load(cancel);
-    t->res->ms = now_ms() - t0;
+    t->res->ms = aft_monotonic_ms() - t0;
 }
 
 static const worker_ops ops = {.run = run, .free_task = task_free, .free_state = state_free};

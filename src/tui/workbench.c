@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "draw.h"
@@ -15,16 +14,10 @@
 #include "screen.h"
 #include "theme_pick.h"
 #include "wb.h"
+#include "agentft/clock.h"
 
 #define FRAME_MS 100.0
 #define IDLE_MS 100
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* ---- layout ----------------------------------------------------------------- */
 
@@ -406,7 +399,7 @@ void wb_loop(wb *b)
     int busy = 0, input = 1;
     b->last_frame = -FRAME_MS;
     while (!app->quit) {
-        double now = now_ms();
+        double now = aft_monotonic_ms();
         int timeout = busy ? 0 : IDLE_MS;
         if (input || any_dirty(b)) {
             /* Something to show: wake when the next frame is due. */
@@ -433,7 +426,7 @@ void wb_loop(wb *b)
         busy = wb_tick(b);
         if (app->relayout)
             wb_relayout(b);
-        now = now_ms();
+        now = aft_monotonic_ms();
         if (now - b->last_frame >= FRAME_MS && (input || any_dirty(b))) {
             wb_frame(b);
             b->last_frame = now;
