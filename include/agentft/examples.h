@@ -36,6 +36,9 @@ int aft_action_set_build(aft_action_set *set, const aft_dataset *const *datasets
 /* Takes a copy of names (as stored in a checkpoint), sorted. */
 int aft_action_set_from_names(aft_action_set *set, const char *const *names, size_t n,
                               aft_error *err);
+/* The actions of a checkpoint folder (its config.json); a folder that names
+ * none is an error. */
+int aft_action_set_load(aft_action_set *set, const char *dir, aft_error *err);
 void aft_action_set_free(aft_action_set *set);
 /* The id of an action, or -1 when the model does not know it. */
 int32_t aft_action_set_find(const aft_action_set *set, const char *name);

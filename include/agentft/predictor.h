@@ -38,6 +38,11 @@ aft_predictor *aft_predictor_new(aft_config *cfg, aft_tokenizer *tok, aft_action
                                  aft_model *model, const char *name, int threads,
                                  aft_error *err);
 
+/* The checkpoint a run's models are read from when none is named: "best"
+ * when RUN_DIR/checkpoints/best holds a model, else the newest step-N that
+ * does. Returns 0 with its name, -1 when the run has none yet. */
+int aft_run_default_checkpoint(const char *run_dir, char *name, size_t size);
+
 const aft_config *aft_predictor_config(const aft_predictor *p);   /* NULL for a bare checkpoint */
 const aft_tokenizer *aft_predictor_tokenizer(const aft_predictor *p);
 const aft_action_set *aft_predictor_actions(const aft_predictor *p);

@@ -67,6 +67,18 @@ static int newest_step(const char *ck, char *name, size_t size)
     return found;
 }
 
+int aft_run_default_checkpoint(const char *run_dir, char *name, size_t size)
+{
+    char ck[PR_PATH_MAX];
+    if (snprintf(ck, sizeof ck, "%s/checkpoints", run_dir) >= (int)sizeof ck)
+        return -1;
+    if (is_dir_with(ck, "best/model.safetensors")) {
+        snprintf(name, size, "best");
+        return 0;
+    }
+    return newest_step(ck, name, size) ? 0 : -1;
+}
+
 /* Finds the checkpoint folder and, for a run, loads its config. A model
  * folder with a config.yaml beside its config.json (an INT8 export) uses
  * that as the run's config. */
@@ -97,11 +109,8 @@ static int locate(aft_predictor *p, const char *run_dir, const char *which, aft_
         if (strcmp(which, "best") != 0 && strncmp(which, "step-", 5) != 0)
             return aft_error_set(err, "--checkpoint %s: expected best or step-N", which);
         snprintf(p->name, sizeof p->name, "%s", which);
-    } else if (!is_dir_with(ck, "best/model.safetensors") &&
-               newest_step(ck, p->name, sizeof p->name)) {
-        /* no best: the newest step */
-    } else {
-        snprintf(p->name, sizeof p->name, "best");
+    } else if (aft_run_default_checkpoint(run_dir, p->name, sizeof p->name) < 0) {
+        snprintf(p->name, sizeof p->name, "best"); /* so the error below names it */
     }
     if (aft_path_join(p->dir, sizeof p->dir, ck, p->name, err) < 0)
         return -1;
@@ -109,20 +118,6 @@ static int locate(aft_predictor *p, const char *run_dir, const char *which, aft_
         return aft_error_set(err, "%s: no checkpoint %s (no model.safetensors there)", run_dir,
                              p->name);
     return 0;
-}
-
-static int load_actions(aft_predictor *p, aft_error *err)
-{
-    char **names = NULL;
-    size_t n = 0;
-    if (aft_checkpoint_actions(p->dir, &names, &n, err) < 0)
-        return -1;
-    int rc = n ? aft_action_set_from_names(&p->actions, (const char *const *)names, n, err)
-               : aft_error_set(err, "%s/config.json names no actions", p->dir);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    return rc;
 }
 
 static int load_model(aft_predictor *p, aft_error *err)
@@ -170,7 +165,7 @@ aft_predictor *aft_predictor_open(const char *run_dir, const char *which, int th
         return NULL;
     }
     char tok[PR_PATH_MAX];
-    if (locate(p, run_dir, which, err) < 0 || load_actions(p, err) < 0 ||
+    if (locate(p, run_dir, which, err) < 0 || aft_action_set_load(&p->actions, p->dir, err) < 0 ||
         aft_path_join(tok, sizeof tok, p->dir, "tokenizer.json", err) < 0 ||
         !(p->tok = aft_tokenizer_load(tok, err)) || load_model(p, err) < 0)
         goto fail;

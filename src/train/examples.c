@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agentft/checkpoint.h"
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -72,6 +74,20 @@ int aft_action_set_from_names(aft_action_set *set, const char *const *src, size_
         }
     }
     return set_from_list(set, names, n);
+}
+
+int aft_action_set_load(aft_action_set *set, const char *dir, aft_error *err)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (aft_checkpoint_actions(dir, &names, &n, err) < 0)
+        return -1;
+    int rc = n ? aft_action_set_from_names(set, (const char *const *)names, n, err)
+               : aft_error_set(err, "%s/config.json names no actions", dir);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
 }
 
 void aft_action_set_free(aft_action_set *set)

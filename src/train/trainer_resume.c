@@ -39,20 +39,6 @@ static void loaded_free(loaded *l)
     memset(l, 0, sizeof *l);
 }
 
-static int load_actions(const char *dir, aft_action_set *set, aft_error *err)
-{
-    char **names = NULL;
-    size_t n = 0;
-    if (aft_checkpoint_actions(dir, &names, &n, err) < 0)
-        return -1;
-    int rc = n ? aft_action_set_from_names(set, (const char *const *)names, n, err)
-               : aft_error_set(err, "%s/config.json names no actions", dir);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    return rc;
-}
-
 /* Everything of one checkpoint, or nothing. */
 static int load_checkpoint(const char *dir, const aft_config *cfg, loaded *l, aft_error *err)
 {
@@ -69,7 +55,7 @@ static int load_checkpoint(const char *dir, const aft_config *cfg, loaded *l, af
     tr_optim_config(cfg, &oc);
     int rc = aft_trainer_state_load(dir, &l->st, err);
     if (rc == 0)
-        rc = load_actions(dir, &l->actions, err);
+        rc = aft_action_set_load(&l->actions, dir, err);
     if (rc == 0)
         rc = aft_path_join(tok, sizeof tok, dir, "tokenizer.json", err);
     if (rc == 0 && !(l->tok = aft_tokenizer_load(tok, err)))

@@ -1,7 +1,6 @@
 /* Finding a run's checkpoint and stamping it (see ckptfind.h). */
 #include "ckptfind.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "agentft/fileio.h"
+#include "agentft/predictor.h"
 
 static int model_stat(const char *run_dir, const char *name, struct stat *st)
 {
@@ -34,52 +34,19 @@ static uint64_t state_step(const char *run_dir, const char *name)
     return step;
 }
 
-/* The newest checkpoints/step-N holding a model: its N, and 0 with none. */
-static int newest_step(const char *run_dir, unsigned long long *out)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/checkpoints", run_dir);
-    DIR *d = opendir(path);
-    if (!d)
-        return 0;
-    int found = 0;
-    struct dirent *e;
-    struct stat st;
-    while ((e = readdir(d))) {
-        char *end;
-        if (strncmp(e->d_name, "step-", 5) != 0)
-            continue;
-        unsigned long long n = strtoull(e->d_name + 5, &end, 10);
-        if (*end || end == e->d_name + 5 || model_stat(run_dir, e->d_name, &st) < 0)
-            continue;
-        if (!found || n > *out)
-            *out = n;
-        found = 1;
-    }
-    closedir(d);
-    return found;
-}
-
 int ckpt_find(const char *run_dir, ckpt_stamp *out)
 {
     memset(out, 0, sizeof *out);
     if (!run_dir || !run_dir[0])
         return -1;
     struct stat st;
-    unsigned long long n = 0;
-    if (model_stat(run_dir, "best", &st) == 0) {
-        snprintf(out->name, sizeof out->name, "best");
-        out->step = state_step(run_dir, "best");
-    } else if (newest_step(run_dir, &n)) {
-        snprintf(out->name, sizeof out->name, "step-%llu", n);
-        out->step = n;
-        if (model_stat(run_dir, out->name, &st) < 0) {
-            out->name[0] = '\0';
-            return -1;
-        }
-    } else {
+    if (aft_run_default_checkpoint(run_dir, out->name, sizeof out->name) < 0 ||
+        model_stat(run_dir, out->name, &st) < 0) {
+        out->name[0] = '\0';
         return -1;
     }
+    out->step = strcmp(out->name, "best") == 0 ? state_step(run_dir, "best")
+                                               : strtoull(out->name + 5, NULL, 10);
     out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     out->size = (int64_t)st.st_size;
     out->ino = (uint64_t)st.st_ino;

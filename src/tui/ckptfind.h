@@ -1,5 +1,5 @@
 /* Which checkpoint of a run the workbench's model views use (the best, else
- * the newest step-N, as aft_predictor_open picks) and a stamp of its model
+ * the newest step-N: aft_run_default_checkpoint) and a stamp of its model
  * file, to notice when it is rewritten. No curses here. */
 #ifndef TUI_CKPTFIND_H
 #define TUI_CKPTFIND_H

@@ -15,19 +15,6 @@ run 0 train "$WS" --run a $TINY --set max_steps=30 --test
 test_line=$(grep '^test (best checkpoint)' "$WORK/out")
 run 0 train "$WS" --run b $TINY --set max_steps=20 --set seed=3
 
-# jcheck FILE EXPR: a Python expression over the JSON document r is true.
-if command -v python3 >/dev/null 2>&1; then
-    jcheck() {
-        CHECKS=$((CHECKS + 1))
-        if ! python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"; then
-            echo "FAIL: in $1: $2"
-            FAILS=$((FAILS + 1))
-        fi
-    }
-else
-    echo "SKIP (partly): the JSON field checks need python3"
-    jcheck() { :; }
-fi
 
 # The report of the best checkpoint on the test split.
 run 0 eval "$RUNS/a" --no-timing

@@ -14,19 +14,6 @@ TINY="--set n_layer=1 --set n_head=2 --set d_model=32 --set max_seq=48 --set voc
 run 0 data split "$WS" --seed 7
 run 0 train "$WS" --run a $TINY --set max_steps=30
 
-# jcheck FILE EXPR: a Python expression over the JSON document r is true.
-if command -v python3 >/dev/null 2>&1; then
-    jcheck() {
-        CHECKS=$((CHECKS + 1))
-        if ! python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"; then
-            echo "FAIL: in $1: $2"
-            FAILS=$((FAILS + 1))
-        fi
-    }
-else
-    echo "SKIP (partly): the JSON field checks need python3"
-    jcheck() { :; }
-fi
 size() { wc -c < "$1" | tr -d ' '; }
 
 # The export: a folder with the int8 model, config, tokenizer and run config.

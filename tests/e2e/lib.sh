@@ -57,3 +57,20 @@ finish() {
     [ "$FAILS" -eq 0 ]
     exit $?
 }
+
+# jcheck FILE EXPR: a Python expression over the JSON document r is true.
+# Without python3 the JSON checks are left out (said once, when first used).
+if command -v python3 >/dev/null 2>&1; then
+    jcheck() {
+        CHECKS=$((CHECKS + 1))
+        if ! python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"; then
+            echo "FAIL: in $1: $2"
+            FAILS=$((FAILS + 1))
+        fi
+    }
+else
+    jcheck() {
+        [ -n "${JCHECK_SAID:-}" ] || echo "SKIP (partly): the JSON field checks need python3"
+        JCHECK_SAID=1
+    }
+fi
