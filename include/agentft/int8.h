@@ -98,13 +98,15 @@ typedef struct aft_int8_export_info {
  * F32 under their own names), config.json as for a checkpoint with
  * agentft.quantization = "int8" and a quantization_config, tokenizer.json,
  * and config.yaml (run_cfg rendered, when not NULL, so that evaluating the
- * folder finds the run's data and settings). LoRA adapters are merged into
+ * folder finds the run's data and settings), and the trainer_state.json of
+ * checkpoint_dir when not NULL and it has one (its step and the calibrated
+ * eval.reject_keep threshold). LoRA adapters are merged into
  * the exported weights; m itself is not changed. The folder is written
  * beside out_dir and renamed into place; an existing out_dir is replaced
  * only when it is an INT8 export itself. info may be NULL. */
 int aft_int8_export(const char *out_dir, const aft_model *m, const aft_tokenizer *tok,
                     const char *const *actions, size_t n_actions, const aft_config *run_cfg,
-                    aft_int8_export_info *info, aft_error *err);
+                    const char *checkpoint_dir, aft_int8_export_info *info, aft_error *err);
 
 /* 1 when DIR/config.json marks an INT8 export, 0 when not (also when there
  * is no readable config.json: the float loader reports that). */

@@ -74,10 +74,4 @@ double aft_mcnemar_p(size_t b, size_t c);
 /* Index of the largest of n logits (first on ties) and its softmax probability. */
 int32_t aft_argmax_prob(const float *logits, size_t n, float *prob);
 
-/* The prediction with a fallback: the argmax, or reject_id when its
- * probability is below `below` (reject_id < 0: never). *prob (may be NULL)
- * gets the argmax's probability either way. */
-int32_t aft_predict_or_reject(const float *logits, size_t n, int32_t reject_id, float below,
-                              float *prob);
-
 #endif

@@ -15,6 +15,7 @@
 #include "agentft/error.h"
 #include "agentft/examples.h"
 #include "agentft/model.h"
+#include "agentft/reject.h"
 #include "agentft/tokenizer.h"
 
 typedef struct aft_predictor aft_predictor;
@@ -53,6 +54,15 @@ const char *aft_predictor_checkpoint_name(const aft_predictor *p);
 int aft_predictor_threads(const aft_predictor *p);   /* OpenBLAS threads in use */
 int32_t aft_predictor_pad(const aft_predictor *p);
 
+/* The fallback for unsure predictions: eval.reject_* of the run's config,
+ * with the threshold eval.reject_keep calibrated as saved in the
+ * checkpoint's trainer_state.json (not calibrated, so never applied, where
+ * the checkpoint has none). */
+const aft_reject_rule *aft_predictor_reject(const aft_predictor *p);
+/* Sets the calibrated threshold (a live run's, for aft_predictor_new);
+ * ignored where the config has no eval.reject_keep. */
+void aft_predictor_set_reject_threshold(aft_predictor *p, double threshold);
+
 /* Example options for this model: its max_seq, with_target as asked. */
 aft_example_opts aft_predictor_example_opts(const aft_predictor *p, int with_target,
                                             int split_filter, aft_split implied);
@@ -61,8 +71,8 @@ aft_example_opts aft_predictor_example_opts(const aft_predictor *p, int with_tar
  * being set->count) in batches of batch_size. Per example: pred[i] (action
  * id), conf[i] (its softmax probability), and when probs is not NULL all
  * n_actions probabilities at probs[i * n_actions]. Any output may be NULL.
- * The run's eval.reject_action replaces predictions whose confidence is
- * below eval.reject_below (conf stays the top probability). */
+ * The run's reject rule (aft_predictor_reject) replaces unsure predictions
+ * with eval.reject_action (conf stays the top probability). */
 int aft_predictor_classify(aft_predictor *p, const aft_example_set *set, const size_t *idx,
                            size_t n, int batch_size, int32_t *pred, float *conf, float *probs,
                            aft_error *err);

@@ -73,7 +73,9 @@ AFT_KEY(PATIENCE,  "eval", "patience", AFT_T_INT, "3", 0, 100000, NULL, 1, "eval
 AFT_KEY(MIN_DELTA, "eval", "min_delta", AFT_T_FLOAT, "0", 0, 1e6, NULL, 1, "smallest change that counts as an improvement")
 AFT_KEY(RESTORE_BEST, "eval", "restore_best", AFT_T_BOOL, "false", 0, 0, NULL, 1, "end the run with the weights of the best checkpoint")
 AFT_KEY(REJECT_ACTION, "eval", "reject_action", AFT_T_STRING, "", 0, 0, NULL, 1, "action predicted instead when the model is unsure (e.g. out_of_scope); empty = never")
-AFT_KEY(REJECT_BELOW, "eval", "reject_below", AFT_T_FLOAT, "0", 0, 1, NULL, 1, "confidence under which a prediction becomes eval.reject_action")
+AFT_KEY(REJECT_BELOW, "eval", "reject_below", AFT_T_FLOAT, "0", 0, 1, NULL, 1, "top probability under which a prediction becomes eval.reject_action (reject_score probability)")
+AFT_KEY(REJECT_SCORE, "eval", "reject_score", AFT_T_ENUM, "probability", 0, 0, "probability|energy", 0, "how sure the model is: the top probability, or the energy (log-sum-exp of the logits; needs reject_keep), which separates unknown requests better")
+AFT_KEY(REJECT_KEEP, "eval", "reject_keep", AFT_T_FLOAT, "0", 0, 1, NULL, 1, "calibrate the threshold at each validation so this fraction of valid examples of other actions keeps its prediction (e.g. 0.95); saved with the checkpoint; 0 = use reject_below")
 
 /* reinforcement fine-tuning (train.objective: ppo); a step of such a run is
  * one update: a rollout of episodes, then ppo_epochs passes over it. The

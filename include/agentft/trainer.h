@@ -216,6 +216,9 @@ const char *aft_trainer_notes(const aft_trainer *t);
 int aft_trainer_copy_weights(aft_trainer *t, aft_model *dst, uint64_t *step, aft_error *err);
 aft_model *aft_trainer_copy_model(aft_trainer *t, uint64_t *step, aft_error *err);
 int aft_trainer_copy_actions(aft_trainer *t, aft_action_set *out, aft_error *err);
+/* eval.reject_keep's threshold from the latest validation (after
+ * restore_best, the best checkpoint's); NAN while there is none. */
+double aft_trainer_reject_threshold(aft_trainer *t);
 
 typedef struct aft_eval_result {
     size_t examples;     /* examples with a known action */

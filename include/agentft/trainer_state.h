@@ -18,6 +18,8 @@ typedef struct aft_trainer_state {
     double best_metric;        /* best value of the early-stopping metric so far */
     uint64_t best_step;        /* step of the best checkpoint (0 = none yet) */
     uint32_t evals_since_best; /* patience used */
+    double reject_threshold;   /* eval.reject_keep's calibrated threshold; NAN = none
+                                * (the field is left out of the file then) */
     char *extra_json;          /* the trainer's own JSON object (events, ...) or NULL; owned */
 } aft_trainer_state;
 

@@ -79,7 +79,8 @@ int cmd_export(int argc, char **argv)
                         "checkpoint\n", aft_predictor_checkpoint_dir(p));
     else if (aft_int8_export(out, aft_predictor_model(p), aft_predictor_tokenizer(p),
                              (const char *const *)actions->names, actions->count,
-                             aft_predictor_config(p), &info, &err) < 0)
+                             aft_predictor_config(p), aft_predictor_checkpoint_dir(p), &info,
+                             &err) < 0)
         fprintf(stderr, "agentft export: %s\n", err.msg);
     else {
         print_summary(out, p, &info);

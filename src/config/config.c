@@ -491,6 +491,33 @@ static void show(const aft_config *cfg, aft_key id, char *buf, size_t size)
              where);
 }
 
+/* eval.reject_*: an energy has no fixed scale, so its threshold must be
+ * calibrated; a fixed and a calibrated threshold together would leave the
+ * user guessing which one applies. */
+static void check_reject(const aft_config *cfg, problems *p)
+{
+    char a[512], b[512];
+    int energy = strcmp(aft_config_text(cfg, AFT_K_REJECT_SCORE), "energy") == 0;
+    double keep = aft_config_float(cfg, AFT_K_REJECT_KEEP);
+    double below = aft_config_float(cfg, AFT_K_REJECT_BELOW);
+    if (energy && keep <= 0) {
+        show(cfg, AFT_K_REJECT_SCORE, a, sizeof a);
+        problem(p, "%s needs eval.reject_keep (the fraction of validation examples that keeps "
+                   "its prediction, e.g. 0.95): an energy threshold has no fixed scale", a);
+    }
+    if (keep > 0 && below > 0) {
+        show(cfg, AFT_K_REJECT_KEEP, a, sizeof a);
+        show(cfg, AFT_K_REJECT_BELOW, b, sizeof b);
+        problem(p, "%s and %s are both set: reject_keep calibrates the threshold that "
+                   "reject_below fixes; use one of them", a, b);
+    }
+    if ((keep > 0 || below > 0) && !aft_config_string(cfg, AFT_K_REJECT_ACTION)[0]) {
+        show(cfg, keep > 0 ? AFT_K_REJECT_KEEP : AFT_K_REJECT_BELOW, a, sizeof a);
+        problem(p, "%s has no effect without eval.reject_action (the action predicted "
+                   "instead)", a);
+    }
+}
+
 int aft_config_validate(const aft_config *cfg, aft_error *err)
 {
     if (!cfg)
@@ -522,6 +549,7 @@ int aft_config_validate(const aft_config *cfg, aft_error *err)
         show(cfg, AFT_K_OBJECTIVE, b, sizeof b);
         problem(&p, "%s needs PPO's rewards, but %s", a, b);
     }
+    check_reject(cfg, &p);
     if (aft_config_int(cfg, AFT_K_FREEZE_LAYERS) > aft_config_int(cfg, AFT_K_N_LAYER)) {
         show(cfg, AFT_K_FREEZE_LAYERS, a, sizeof a);
         show(cfg, AFT_K_N_LAYER, b, sizeof b);

@@ -100,13 +100,3 @@ int32_t aft_argmax_prob(const float *logits, size_t n, float *prob)
     }
     return (int32_t)best;
 }
-
-int32_t aft_predict_or_reject(const float *logits, size_t n, int32_t reject_id, float below,
-                              float *prob)
-{
-    float p;
-    int32_t best = aft_argmax_prob(logits, n, &p);
-    if (prob)
-        *prob = p;
-    return reject_id >= 0 && p < below ? reject_id : best;
-}

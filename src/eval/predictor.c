@@ -13,6 +13,7 @@
 #include "agentft/fileio.h"
 #include "agentft/int8.h"
 #include "agentft/metrics.h"
+#include "agentft/trainer_state.h"
 
 #define PR_PATH_MAX 4096
 
@@ -23,8 +24,7 @@ struct aft_predictor {
     aft_model *model;
     aft_batch_buf buf;
     int32_t pad;
-    int32_t reject_id;  /* eval.reject_action's id, or -1 */
-    float reject_below;
+    aft_reject_rule reject;
     int threads;
     char dir[PR_PATH_MAX];
     char name[256];
@@ -142,18 +142,47 @@ static int load_model(aft_predictor *p, aft_error *err)
     return 0;
 }
 
-/* The run's fallback action for unsure predictions (eval.reject_action). */
+/* eval.reject_keep's threshold as saved in the checkpoint's
+ * trainer_state.json (an INT8 export keeps its checkpoint's); NAN where the
+ * file or the field is absent. */
+static int saved_threshold(const aft_predictor *p, double *thr, aft_error *err)
+{
+    char path[PR_PATH_MAX];
+    struct stat st;
+    *thr = NAN;
+    if (aft_path_join(path, sizeof path, p->dir, "trainer_state.json", err) < 0)
+        return -1;
+    if (stat(path, &st) < 0)
+        return 0;
+    aft_trainer_state ts;
+    int rc = aft_trainer_state_load(p->dir, &ts, err);
+    if (rc == 0)
+        *thr = ts.reject_threshold;
+    aft_trainer_state_free(&ts);
+    return rc;
+}
+
+/* The run's fallback action for unsure predictions (eval.reject_*). */
 static int set_reject(aft_predictor *p, aft_error *err)
 {
-    p->reject_id = -1;
-    const char *name = p->cfg ? aft_config_string(p->cfg, AFT_K_REJECT_ACTION) : "";
-    if (!name[0])
-        return 0;
-    p->reject_id = aft_action_set_find(&p->actions, name);
-    p->reject_below = (float)aft_config_float(p->cfg, AFT_K_REJECT_BELOW);
-    if (p->reject_id < 0)
-        return aft_error_set(err, "eval.reject_action = %s: the model has no such action", name);
-    return 0;
+    double thr = NAN;
+    if (p->cfg && aft_config_float(p->cfg, AFT_K_REJECT_KEEP) > 0 && p->dir[0] &&
+        saved_threshold(p, &thr, err) < 0)
+        return -1;
+    return aft_reject_rule_from_config(p->cfg, &p->actions, thr, &p->reject, err);
+}
+
+const aft_reject_rule *aft_predictor_reject(const aft_predictor *p)
+{
+    return &p->reject;
+}
+
+void aft_predictor_set_reject_threshold(aft_predictor *p, double threshold)
+{
+    if (p->reject.keep > 0) {
+        p->reject.below = threshold;
+        p->reject.calibrated = isfinite(threshold);
+    }
 }
 
 aft_predictor *aft_predictor_open(const char *run_dir, const char *which, int threads,
@@ -263,8 +292,7 @@ int aft_predictor_classify(aft_predictor *p, const aft_example_set *set, const s
         const float *logits = aft_model_action_logits(p->model);
         for (size_t k = 0; k < m; k++) {
             float pr;
-            int32_t a = aft_predict_or_reject(logits + k * A, A, p->reject_id,
-                                              p->reject_below, &pr);
+            int32_t a = aft_reject_predict(&p->reject, logits + k * A, A, &pr, NULL);
             if (pred)
                 pred[i + k] = a;
             if (conf)

@@ -3,6 +3,7 @@
  * written as RUN/NAME.json and RUN/NAME.md. */
 #include "agentft/report.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,22 @@ static void add_model(cJSON *root, aft_predictor *p)
     cJSON_AddStringToObject(o, "weights", aft_model_is_int8(m) ? "int8" : "float32");
 }
 
+/* The fallback for unsure predictions that the scores below include. */
+static void add_reject(cJSON *root, const aft_predictor *p)
+{
+    const aft_reject_rule *r = aft_predictor_reject(p);
+    if (r->action < 0)
+        return;
+    cJSON *o = cJSON_AddObjectToObject(root, "reject");
+    cJSON_AddStringToObject(o, "action", aft_predictor_actions(p)->names[r->action]);
+    cJSON_AddStringToObject(o, "score", aft_reject_score_name(r->score));
+    if (isfinite(r->below))
+        cJSON_AddNumberToObject(o, "below", r->below);
+    if (r->keep > 0)
+        cJSON_AddNumberToObject(o, "keep", r->keep);
+    cJSON_AddBoolToObject(o, "applied", aft_reject_active(r));
+}
+
 static void add_header(cJSON *root, const aft_eval_input *in, const char *run_dir,
                        const aft_report_opts *opts)
 {
@@ -46,6 +63,7 @@ static void add_header(cJSON *root, const aft_eval_input *in, const char *run_di
     cJSON_AddNumberToObject(root, "bad_lines_skipped", (double)aft_dataset_bad_lines(in->ds));
     cJSON_AddNumberToObject(root, "seed", (double)opts->seed);
     add_model(root, in->pred);
+    add_reject(root, in->pred);
     cJSON *mach = cJSON_AddObjectToObject(root, "machine");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cJSON_AddNumberToObject(mach, "cores", (double)(cores > 0 ? cores : 1));

@@ -13,6 +13,27 @@
 #define MISCLASSIFIED_SHOWN 20
 #define CONTEXT_COLS 60
 
+/* "- Fallback: out_of_scope when energy < 7.41 (calibrated to keep 95% ...)" */
+static void reject_line(md_buf *b, const cJSON *rj)
+{
+    if (!rj || !md_jstr(rj, "action"))
+        return;
+    const char *score = md_jstr(rj, "score") ? md_jstr(rj, "score") : "probability";
+    double keep = md_jnum(rj, "keep");
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rj, "applied"))) {
+        md_printf(b, "- Fallback: %s, not applied: the checkpoint has no calibrated %s "
+                     "threshold (eval.reject_keep %s)\n",
+                  md_jstr(rj, "action"), score, md_fix(keep, 2).s);
+        return;
+    }
+    md_printf(b, "- Fallback: %s when the %s is under %s", md_jstr(rj, "action"), score,
+              md_fix(md_jnum(rj, "below"), 4).s);
+    if (isfinite(keep))
+        md_printf(b, " (calibrated on the validation split to keep %s of other actions' "
+                     "examples)", md_pct(keep).s);
+    md_puts(b, "\n");
+}
+
 static void header(md_buf *b, const cJSON *r)
 {
     md_printf(b, "# Evaluation report: %s\n\n", md_jstr(r, "run") ? md_jstr(r, "run") : "?");
@@ -41,6 +62,7 @@ static void header(md_buf *b, const cJSON *r)
                   md_jstr(m, "weights") && strcmp(md_jstr(m, "weights"), "int8") == 0
                       ? "; INT8 weights"
                       : "");
+    reject_line(b, md_jsection(r, "reject"));
     const cJSON *mach = md_jsection(r, "machine");
     if (mach)
         md_printf(b, "- Machine: %s cores; %s threads used\n", md_fix(md_jnum(mach, "cores"), 0).s,

@@ -157,6 +157,27 @@ static int write_run_config(const char *dir, const aft_config *cfg, aft_error *e
     return rc;
 }
 
+/* The exported checkpoint's trainer_state.json, byte for byte. */
+static int copy_state(const char *dir, const char *checkpoint_dir, aft_error *err)
+{
+    char src[EXPORT_PATH_MAX], dst[EXPORT_PATH_MAX];
+    struct stat st;
+    if (!checkpoint_dir ||
+        aft_path_join(src, sizeof src, checkpoint_dir, "trainer_state.json", err) < 0)
+        return checkpoint_dir ? -1 : 0;
+    if (stat(src, &st) < 0)
+        return 0;
+    char *text;
+    size_t len;
+    if (aft_read_file(src, &text, &len, err) < 0)
+        return -1;
+    int rc = aft_path_join(dst, sizeof dst, dir, "trainer_state.json", err);
+    if (rc == 0)
+        rc = aft_write_file_atomic(dst, text, len, err);
+    free(text);
+    return rc;
+}
+
 /* ---- the folder ---- */
 
 /* Removes a folder of plain files (an export, or our own temp folder). */
@@ -216,7 +237,7 @@ static int put_in_place(const char *tmp, const char *out, aft_error *err)
 
 static int write_folder(const char *dir, const aft_model *q, const aft_tokenizer *tok,
                         const char *const *actions, size_t n_actions, const aft_config *run_cfg,
-                        aft_int8_export_info *info, aft_error *err)
+                        const char *checkpoint_dir, aft_int8_export_info *info, aft_error *err)
 {
     char path[EXPORT_PATH_MAX];
     /* config.json and tokenizer.json as a checkpoint has them; the float
@@ -225,14 +246,15 @@ static int write_folder(const char *dir, const aft_model *q, const aft_tokenizer
         aft_path_join(path, sizeof path, dir, "model.safetensors", err) < 0 ||
         write_model(path, q, info, err) < 0 ||
         aft_path_join(path, sizeof path, dir, "config.json", err) < 0 ||
-        mark_config(path, err) < 0 || write_run_config(dir, run_cfg, err) < 0)
+        mark_config(path, err) < 0 || write_run_config(dir, run_cfg, err) < 0 ||
+        copy_state(dir, checkpoint_dir, err) < 0)
         return -1;
     return 0;
 }
 
 int aft_int8_export(const char *out_dir, const aft_model *m, const aft_tokenizer *tok,
                     const char *const *actions, size_t n_actions, const aft_config *run_cfg,
-                    aft_int8_export_info *info, aft_error *err)
+                    const char *checkpoint_dir, aft_int8_export_info *info, aft_error *err)
 {
     aft_int8_export_info unused;
     if (!info)
@@ -257,7 +279,7 @@ int aft_int8_export(const char *out_dir, const aft_model *m, const aft_tokenizer
     } else if (chmod(tmp, 0755) < 0) {
         aft_error_errno(err, errno, "cannot set the mode of %s", tmp);
         remove_folder(tmp, NULL);
-    } else if (write_folder(tmp, q, tok, actions, n_actions, run_cfg, info, err) < 0 ||
+    } else if (write_folder(tmp, q, tok, actions, n_actions, run_cfg, checkpoint_dir, info, err) < 0 ||
                put_in_place(tmp, out_dir, err) < 0) {
         remove_folder(tmp, NULL);
     } else {

@@ -76,6 +76,7 @@ aft_trainer *tr_alloc(const aft_config *cfg, const aft_trainer_opts *opts, aft_e
     t->status.best_metric = t->status.tokens_per_s = t->status.eta_s = NAN;
     t->status.patience_left = -1;
     t->st.best_metric = NAN;
+    t->st.reject_threshold = NAN;
     if (t->opts.notify_fd >= 0) {
         int fl = fcntl(t->opts.notify_fd, F_GETFL);
         if (fl >= 0)

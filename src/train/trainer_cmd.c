@@ -62,7 +62,9 @@ int tr_apply_live(aft_trainer *t, aft_error *err)
     aft_optim_set_config(t->optim, &oc);
     tr_set_dropout(t->model, (float)aft_config_float(t->cfg, AFT_K_DROPOUT),
                    (float)aft_config_float(t->cfg, AFT_K_ATTN_DROPOUT));
-    if (ensure_targets(t, err) < 0 || tr_reject_id(t, NULL, err) < -1 ||
+    /* A live value must also agree with the others (eval.reject_*). */
+    if (aft_config_validate(t->cfg, err) < 0 || ensure_targets(t, err) < 0 ||
+        tr_reject_rule(t, &(aft_reject_rule){0}, err) < 0 ||
         tr_ppo_apply_live(t, err) < 0)
         return -1;
     t->total_steps = tr_total_steps(t);

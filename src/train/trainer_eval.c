@@ -10,19 +10,25 @@
 #include "agentft/checkpoint.h"
 #include "agentft/metrics.h"
 #include "agentft/numeric.h"
+#include "agentft/reject.h"
 
 static int aborted(aft_trainer *t)
 {
     return atomic_load(&t->abort_req) != 0;
 }
 
+/* Per example of the set: the prediction's score under the reject rule and
+ * argmax + 1 (0 = not scored by this rank), so ranks can add theirs up and
+ * the threshold can be calibrated before anything is counted. */
 typedef struct eval_acc {
     double loss_sum;
     size_t count;
-    aft_confusion conf;
+    double *score;
+    double *argmax1;
 } eval_acc;
 
-static int eval_batch(aft_trainer *t, const aft_batch *b, eval_acc *acc, aft_error *err)
+static int eval_batch(aft_trainer *t, const aft_batch *b, const size_t *idx,
+                      const aft_reject_rule *rule, eval_acc *acc, aft_error *err)
 {
     aft_forward_opts fo = {.cls_weight = 1.0f};
     aft_forward_result r;
@@ -32,57 +38,125 @@ static int eval_batch(aft_trainer *t, const aft_batch *b, eval_acc *acc, aft_err
     acc->count += r.cls_count;
     const float *logits = aft_model_action_logits(t->model);
     size_t A = t->data.actions.count;
-    float below;
-    int32_t reject = tr_reject_id(t, &below, err);
-    if (reject < -1)
-        return -1;
     for (int k = 0; k < b->B; k++) {
-        if (b->labels[k] < 0)
+        const float *row = logits + (size_t)k * A;
+        acc->argmax1[idx[k]] = (double)aft_argmax_prob(row, A, NULL) + 1;
+        acc->score[idx[k]] = aft_reject_score_of(row, A, rule->score);
+    }
+    return 0;
+}
+
+int tr_best_reject_threshold(const aft_trainer *t, double *thr, aft_error *err)
+{
+    char dir[TR_PATH_MAX];
+    aft_trainer_state st;
+    if (tr_ckpt_path(t, "best", dir, sizeof dir, err) < 0)
+        return -1;
+    int rc = aft_trainer_state_load(dir, &st, err);
+    *thr = rc == 0 ? st.reject_threshold : NAN;
+    aft_trainer_state_free(&st);
+    return rc;
+}
+
+int tr_reject_rule(const aft_trainer *t, aft_reject_rule *rule, aft_error *err)
+{
+    if (aft_reject_rule_from_config(t->cfg, &t->data.actions, t->st.reject_threshold, rule,
+                                    err) < 0)
+        return aft_error_set(err, "eval.reject_action = %s: the data has no such action",
+                             aft_config_string(t->cfg, AFT_K_REJECT_ACTION));
+    return 0;
+}
+
+/* Several ranks: the sums and every rank's examples added up, so each rank
+ * has the figures of the whole set. */
+static int sum_over_ranks(aft_trainer *t, eval_acc *acc, size_t n, aft_error *err)
+{
+    if (tr_dist_sum_counts(t, &acc->count, 1, err) < 0 ||
+        aft_dist_sum_f64(t->opts.dist, &acc->loss_sum, 1, err) < 0 ||
+        aft_dist_sum_f64(t->opts.dist, acc->score, n, err) < 0 ||
+        aft_dist_sum_f64(t->opts.dist, acc->argmax1, n, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* eval.reject_keep: the threshold that keeps that fraction of the examples
+ * labelled with another action, saved with the next checkpoints. */
+static int calibrate(aft_trainer *t, const aft_example_set *set, const eval_acc *acc,
+                     aft_reject_rule *rule, aft_error *err)
+{
+    if (rule->keep <= 0 || rule->action < 0)
+        return 0;
+    double *in = malloc((set->count ? set->count : 1) * sizeof *in);
+    if (!in)
+        return aft_error_set(err, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        int32_t label = set->items[i].label;
+        if (label >= 0 && label != rule->action && acc->argmax1[i] > 0)
+            in[n++] = acc->score[i];
+    }
+    double thr = aft_reject_calibrate(in, n, rule->keep);
+    free(in);
+    pthread_mutex_lock(&t->wmu); /* aft_trainer_reject_threshold reads it */
+    t->st.reject_threshold = thr;
+    pthread_mutex_unlock(&t->wmu);
+    rule->below = thr;
+    rule->calibrated = isfinite(thr);
+    return 0;
+}
+
+static int count_predictions(const aft_trainer *t, const aft_example_set *set,
+                             const eval_acc *acc, const aft_reject_rule *rule,
+                             aft_eval_result *out, aft_error *err)
+{
+    aft_confusion conf;
+    if (aft_confusion_init(&conf, t->data.actions.count, err) < 0)
+        return -1;
+    int active = aft_reject_active(rule), rc = 0;
+    for (size_t i = 0; i < set->count && rc == 0; i++) {
+        int32_t label = set->items[i].label;
+        if (label < 0 || acc->argmax1[i] <= 0)
             continue; /* an action the model does not know: nothing to score */
-        int32_t p = aft_predict_or_reject(logits + (size_t)k * A, A, reject, below, NULL);
-        if (aft_confusion_add(&acc->conf, b->labels[k], p, err) < 0)
-            return -1;
+        int32_t p = (int32_t)acc->argmax1[i] - 1;
+        if (active && acc->score[i] < rule->below)
+            p = rule->action;
+        rc = aft_confusion_add(&conf, label, p, err);
     }
-    return 0;
-}
-
-int32_t tr_reject_id(const aft_trainer *t, float *below, aft_error *err)
-{
-    const char *name = aft_config_string(t->cfg, AFT_K_REJECT_ACTION);
-    if (below)
-        *below = (float)aft_config_float(t->cfg, AFT_K_REJECT_BELOW);
-    if (!name[0])
-        return -1;
-    int32_t id = aft_action_set_find(&t->data.actions, name);
-    if (id < 0) {
-        aft_error_set(err, "eval.reject_action = %s: the data has no such action", name);
-        return -2;
+    aft_class_metrics *per = rc == 0 ? calloc(t->data.actions.count, sizeof *per) : NULL;
+    if (rc == 0 && !per)
+        rc = aft_error_set(err, "out of memory");
+    if (rc == 0) {
+        aft_metrics_summary sum = {0};
+        aft_metrics_compute(&conf, per, &sum);
+        out->examples = acc->count;
+        out->loss = acc->count ? acc->loss_sum / (double)acc->count : NAN;
+        out->accuracy = acc->count ? sum.accuracy : NAN;
+        out->macro_f1 = acc->count ? sum.macro_f1 : NAN;
     }
-    return id;
-}
-
-/* Several ranks: the counts and loss sums of every rank's batches added
- * up, so each rank has the figures of the whole set. */
-static int sum_over_ranks(aft_trainer *t, eval_acc *acc, aft_error *err)
-{
-    size_t cells = acc->conf.n_classes * acc->conf.n_classes;
-    if (tr_dist_sum_counts(t, acc->conf.counts, cells, err) < 0 ||
-        tr_dist_sum_counts(t, &acc->conf.total, 1, err) < 0 ||
-        tr_dist_sum_counts(t, &acc->count, 1, err) < 0 ||
-        aft_dist_sum_f64(t->opts.dist, &acc->loss_sum, 1, err) < 0)
-        return -1;
-    return 0;
+    free(per);
+    aft_confusion_free(&conf);
+    return rc;
 }
 
 /* With `spread`, every rank of a data-parallel run takes every P-th batch
- * (the batches of one process, so the counts are the same). Returns 1 when
+ * (the batches of one process, so the counts are the same). With
+ * `calibrating`, the set sets eval.reject_keep's threshold. Returns 1 when
  * aborted part way. */
 static int eval_examples(aft_trainer *t, const aft_example_set *set, int spread,
-                         aft_eval_result *out, aft_error *err)
+                         int calibrating, aft_eval_result *out, aft_error *err)
 {
-    eval_acc acc = {0};
-    if (aft_confusion_init(&acc.conf, t->data.actions.count, err) < 0)
+    aft_reject_rule rule;
+    if (tr_reject_rule(t, &rule, err) < 0)
         return -1;
+    eval_acc acc = {0};
+    size_t total = set->count ? set->count : 1;
+    acc.score = calloc(total, sizeof *acc.score);
+    acc.argmax1 = calloc(total, sizeof *acc.argmax1);
+    if (!acc.score || !acc.argmax1) {
+        free(acc.score);
+        free(acc.argmax1);
+        return aft_error_set(err, "out of memory");
+    }
     size_t cap = (size_t)t->eval_buf.cap_B, idx[4096];
     if (cap > sizeof idx / sizeof idx[0])
         cap = sizeof idx / sizeof idx[0];
@@ -100,32 +174,23 @@ static int eval_examples(aft_trainer *t, const aft_example_set *set, int spread,
         for (size_t k = 0; k < n; k++)
             idx[k] = i + k;
         const aft_batch *b = aft_batch_fill(&t->eval_buf, set, idx, n, t->data.pad, 0, 1);
-        rc = eval_batch(t, b, &acc, err);
+        rc = eval_batch(t, b, idx, &rule, &acc, err);
     }
     if (rc == 0 && ranks > 1)
-        rc = sum_over_ranks(t, &acc, err);
-    if (rc == 0) {
-        aft_class_metrics *per = calloc(t->data.actions.count, sizeof *per);
-        aft_metrics_summary sum = {0};
-        if (!per) {
-            rc = aft_error_set(err, "out of memory");
-        } else {
-            aft_metrics_compute(&acc.conf, per, &sum);
-            out->examples = acc.count;
-            out->loss = acc.count ? acc.loss_sum / (double)acc.count : NAN;
-            out->accuracy = acc.count ? sum.accuracy : NAN;
-            out->macro_f1 = acc.count ? sum.macro_f1 : NAN;
-        }
-        free(per);
-    }
-    aft_confusion_free(&acc.conf);
+        rc = sum_over_ranks(t, &acc, set->count, err);
+    if (rc == 0 && calibrating)
+        rc = calibrate(t, set, &acc, &rule, err);
+    if (rc == 0)
+        rc = count_predictions(t, set, &acc, &rule, out, err);
+    free(acc.score);
+    free(acc.argmax1);
     return rc;
 }
 
 int tr_eval_set(aft_trainer *t, const aft_example_set *set, aft_eval_result *out,
                 aft_error *err)
 {
-    return eval_examples(t, set, 0, out, err);
+    return eval_examples(t, set, 0, 0, out, err);
 }
 
 static double metric_of(const aft_trainer *t, const aft_eval_result *r)
@@ -162,6 +227,9 @@ static int emit_val(aft_trainer *t, const aft_eval_result *r, double reward, siz
         cJSON_AddNumberToObject(o, "accuracy", r->accuracy);
         cJSON_AddNumberToObject(o, "macro_f1", r->macro_f1);
         cJSON_AddNumberToObject(o, "examples", (double)r->examples);
+        if (aft_config_float(t->cfg, AFT_K_REJECT_KEEP) > 0 && isfinite(t->st.reject_threshold))
+            cJSON_AddNumberToObject(o, "reject_threshold",
+                                    aft_float_to_decimal((float)t->st.reject_threshold));
     }
     if (episodes) {
         cJSON_AddNumberToObject(o, "reward", aft_float_to_decimal((float)reward));
@@ -211,7 +279,7 @@ int tr_eval_now(aft_trainer *t, int scheduled, aft_error *err)
     double t0 = tr_now(), reward = NAN;
     size_t episodes = 0;
     aft_eval_result r = {0, NAN, NAN, NAN};
-    int rc = valid ? eval_examples(t, &t->data.sets[TR_VALID], 1, &r, err) : 0;
+    int rc = valid ? eval_examples(t, &t->data.sets[TR_VALID], 1, 1, &r, err) : 0;
     if (rc == 0 && ppo)
         rc = tr_ppo_evaluate(t, &reward, &episodes, err);
     t->t_train += tr_now() - t0;
@@ -259,11 +327,19 @@ int aft_trainer_evaluate(aft_trainer *t, aft_split split, int use_best, aft_eval
         if (!best)
             return -1;
     }
-    /* While the best weights stand in, copies for other threads wait. */
+    /* The best checkpoint's weights and reject threshold stand in; copies
+     * for other threads wait meanwhile. */
+    double keep_thr = t->st.reject_threshold, best_thr = keep_thr;
+    if (best && tr_best_reject_threshold(t, &best_thr, err) < 0) {
+        aft_model_free(best);
+        return -1;
+    }
     pthread_mutex_lock(&t->wmu);
     t->model = best ? best : keep;
+    t->st.reject_threshold = best_thr;
     int rc = tr_eval_set(t, &t->data.sets[which], out, err);
     t->model = keep;
+    t->st.reject_threshold = keep_thr;
     pthread_mutex_unlock(&t->wmu);
     aft_model_free(best);
     if (rc > 0)

@@ -13,6 +13,7 @@
 #include "agentft/examples.h"
 #include "agentft/model.h"
 #include "agentft/optim.h"
+#include "agentft/reject.h"
 #include "agentft/tokenizer.h"
 #include "agentft/trainer.h"
 #include "agentft/trainer_state.h"
@@ -177,9 +178,11 @@ int tr_loop(aft_trainer *t, aft_error *err);
 int tr_after_step(aft_trainer *t, aft_error *err);
 /* The learning rate of the current step, by the schedule. */
 double tr_scheduled_lr(const aft_trainer *t);
-/* The id of eval.reject_action (and eval.reject_below in *below, may be
- * NULL): -1 when none is set, -2 with err when the data has no such action. */
-int32_t tr_reject_id(const aft_trainer *t, float *below, aft_error *err);
+/* The reject rule of the config over the run's actions, with the run's
+ * calibrated threshold; an error when the data has no such action. */
+int tr_reject_rule(const aft_trainer *t, aft_reject_rule *rule, aft_error *err);
+/* eval.reject_keep's threshold saved with checkpoints/best (NAN: none). */
+int tr_best_reject_threshold(const aft_trainer *t, double *thr, aft_error *err);
 int tr_eval_set(aft_trainer *t, const aft_example_set *set, aft_eval_result *out,
                 aft_error *err);
 

@@ -308,7 +308,13 @@ static int load_best(aft_trainer *t, aft_error *err)
         aft_model_free(best);
         return aft_error_set(err, "%s does not match the model", dir);
     }
+    double thr;
+    if (tr_best_reject_threshold(t, &thr, err) < 0) {
+        aft_model_free(best);
+        return -1;
+    }
     pthread_mutex_lock(&t->wmu);
+    t->st.reject_threshold = thr;
     memcpy(aft_model_params(t->model), aft_model_params(best),
            aft_model_num_floats(best) * sizeof(float));
     pthread_mutex_unlock(&t->wmu);

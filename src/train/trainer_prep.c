@@ -215,7 +215,7 @@ int tr_prepare_new(aft_trainer *t, aft_error *err)
         return -1;
     if (t->data.sets[TR_TRAIN].count == 0)
         return aft_error_set(err, "no training examples: no record is in the train split");
-    if (tr_reject_id(t, NULL, err) < -1)
+    if (tr_reject_rule(t, &(aft_reject_rule){0}, err) < 0)
         return -1;
     if (tr_make_optim(t, err) < 0 || tr_make_buffers(t, err) < 0)
         return -1;

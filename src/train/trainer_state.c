@@ -47,6 +47,8 @@ int aft_trainer_state_save(const char *dir, const aft_trainer_state *s, aft_erro
              cJSON_AddBoolToObject(o, "best_metric_set", isfinite(s->best_metric)) &&
              cJSON_AddNumberToObject(o, "best_step", (double)s->best_step) &&
              cJSON_AddNumberToObject(o, "evals_since_best", (double)s->evals_since_best);
+    if (ok && isfinite(s->reject_threshold))
+        ok = cJSON_AddNumberToObject(o, "reject_threshold", s->reject_threshold) != NULL;
     if (ok && extra)
         ok = cJSON_AddItemToObject(o, "extra", extra);
     else
@@ -123,6 +125,10 @@ static int parse_state(const cJSON *o, const char *path, aft_trainer_state *s, a
         return aft_error_set(err, "%s: \"best_metric\" must be a number and \"best_metric_set\" "
                              "true or false", path);
     s->best_metric = cJSON_IsTrue(best_set) ? best->valuedouble : NAN;
+    const cJSON *thr = cJSON_GetObjectItemCaseSensitive(o, "reject_threshold");
+    if (thr && !cJSON_IsNumber(thr))
+        return aft_error_set(err, "%s: \"reject_threshold\" must be a number", path);
+    s->reject_threshold = thr ? thr->valuedouble : NAN;
     const cJSON *extra = cJSON_GetObjectItemCaseSensitive(o, "extra");
     if (extra && !(s->extra_json = cJSON_PrintUnformatted(extra)))
         return aft_error_set(err, "%s: out of memory", path);

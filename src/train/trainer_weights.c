@@ -1,5 +1,5 @@
-/* Copies of a run's weights and actions for other threads (the workbench's
- * Try pane): taken under the trainer's weights lock, which its thread holds
+/* Copies of a run's weights, actions and reject threshold for other threads
+ * (the workbench's Try pane): taken under the trainer's weights lock, which its thread holds
  * only while it changes them, so a copy is of a step boundary and never
  * waits longer than one optimizer update. */
 #include "trainer_internal.h"
@@ -68,4 +68,12 @@ int aft_trainer_copy_actions(aft_trainer *t, aft_action_set *out, aft_error *err
                                        t->data.actions.count, err);
     pthread_mutex_unlock(&t->wmu);
     return rc;
+}
+
+double aft_trainer_reject_threshold(aft_trainer *t)
+{
+    pthread_mutex_lock(&t->wmu);
+    double thr = t->st.reject_threshold;
+    pthread_mutex_unlock(&t->wmu);
+    return thr;
 }

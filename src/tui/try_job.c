@@ -152,7 +152,11 @@ static aft_predictor *live_predictor(aft_trainer *t, const char *run_dir, uint64
         aft_model_free(m);
         return NULL;
     }
-    return aft_predictor_new(cfg, tok, &acts, m, "live", aft_blas_get_threads(), err);
+    double thr = aft_trainer_reject_threshold(t);
+    aft_predictor *p = aft_predictor_new(cfg, tok, &acts, m, "live", aft_blas_get_threads(), err);
+    if (p)
+        aft_predictor_set_reject_threshold(p, thr);
+    return p;
 }
 
 /* The live weights, copied now; NULL with the reason in side->note. */

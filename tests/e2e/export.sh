@@ -69,6 +69,22 @@ expect out "wrote $WORK/e10 (INT8 of $RUNS/a/checkpoints/step-10)"
 run 0 eval "$WORK/e10" --no-timing --json
 jcheck "$WORK/e10/report.json" 'r["examples"] == 360 and r["model"]["weights"] == "int8"'
 
+# A run whose fallback threshold is calibrated at each validation: the
+# export keeps the best checkpoint's, and evaluating either applies it.
+run 0 train "$WS" --run r $TINY --set max_steps=20 --set reject_action=handoff_to_human \
+    --set reject_score=energy --set reject_keep=0.9
+jcheck "$RUNS/r/metrics.jsonl" 'all("reject_threshold" in v for v in [json.loads(x) for x in open(path)] if v["kind"] == "val")'
+run 0 export "$RUNS/r" --int8
+check cmp "$RUNS/r/checkpoints/best/trainer_state.json" "$RUNS/r/export-int8/trainer_state.json"
+run 0 eval "$RUNS/r" --no-timing --quick
+expect out "- Fallback: handoff_to_human when the energy is under "
+expect out "(calibrated on the validation split to keep 90.00% of other actions' examples)"
+run 0 eval "$RUNS/r/export-int8" --no-timing --quick
+jcheck "$RUNS/r/export-int8/report.json" 'r["reject"]["applied"] and r["reject"]["below"] == json.load(open(os.path.join(os.path.dirname(path), "trainer_state.json")))["reject_threshold"]'
+# The threshold has no fixed scale for the energy: one must be calibrated.
+run 1 train "$WS" --run bad $TINY --set reject_action=handoff_to_human --set reject_score=energy
+expect err "reject_score = energy (--set) needs eval.reject_keep"
+
 # Bad uses: exit 2 for usage, 1 for what cannot be done.
 run 2 export "$RUNS/a"
 expect err "--int8"

@@ -359,7 +359,7 @@ static void export_to(const char *dir, const aft_model *m)
 {
     aft_error err = {0};
     aft_int8_export_info info;
-    if (aft_int8_export(dir, m, NULL, actions, 5, NULL, &info, &err) < 0)
+    if (aft_int8_export(dir, m, NULL, actions, 5, NULL, NULL, &info, &err) < 0)
         fail_msg("%s", err.msg);
     /* 8 block matrices, the head, wte and wpe */
     assert_int_equal(info.matrices, 11);
@@ -397,10 +397,10 @@ static void test_export_round_trip(void **state)
     export_to(dir, f);
     snprintf(path, sizeof path, "%s/other", tmpdir);
     mkdir(path, 0755);
-    assert_int_equal(aft_int8_export(path, f, NULL, actions, 5, NULL, NULL, &err), -1);
+    assert_int_equal(aft_int8_export(path, f, NULL, actions, 5, NULL, NULL, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "is not an INT8 export"));
     /* An INT8 model is not exported again. */
-    assert_int_equal(aft_int8_export(path, q, NULL, actions, 5, NULL, NULL, &err), -1);
+    assert_int_equal(aft_int8_export(path, q, NULL, actions, 5, NULL, NULL, NULL, &err), -1);
     aft_model_free(l);
     aft_model_free(f);
     aft_model_free(q);

@@ -163,20 +163,6 @@ static void test_bootstrap(void **state)
     assert_non_null(strstr(err.msg, "level"));
 }
 
-/* logits (0, ln 3) give probabilities 0.25 and 0.75. */
-static void test_reject(void **state)
-{
-    (void)state;
-    const float logits[2] = {0.0f, 1.0986123f};
-    float p = 0;
-    assert_int_equal(aft_predict_or_reject(logits, 2, -1, 0.9f, &p), 1);
-    assert_float_equal(p, 0.75, 1e-5);
-    assert_int_equal(aft_predict_or_reject(logits, 2, 0, 0.8f, &p), 0);
-    assert_float_equal(p, 0.75, 1e-5); /* the top probability, not the fallback's */
-    assert_int_equal(aft_predict_or_reject(logits, 2, 0, 0.7f, NULL), 1);
-    assert_int_equal(aft_predict_or_reject(logits, 2, 0, 0.0f, NULL), 1);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,7 +171,6 @@ int main(void)
         cmocka_unit_test(test_single_class),
         cmocka_unit_test(test_bad_ids),
         cmocka_unit_test(test_argmax),
-        cmocka_unit_test(test_reject),
         cmocka_unit_test(test_calibration),
         cmocka_unit_test(test_mcnemar),
         cmocka_unit_test(test_bootstrap),

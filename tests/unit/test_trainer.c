@@ -21,8 +21,11 @@
 #include "../../src/train/trainer_internal.h" /* tr_order_build, for the order tests */
 #include "agentft/checkpoint.h"
 #include "agentft/config.h"
+#include "agentft/dataset.h"
 #include "agentft/fileio.h"
+#include "agentft/predictor.h"
 #include "agentft/trainer.h"
+#include "agentft/trainer_state.h"
 #include "testutil.h"
 
 static char root[4096];
@@ -885,6 +888,81 @@ static void test_refusals(void **state)
 
 /* Every `every`-th line of src into dst; returns the lines written, 0 when
  * src cannot be read. */
+/* eval.reject_keep: each validation calibrates the energy threshold on the
+ * valid split and logs it; checkpoints keep it; evaluating the best weights
+ * and a predictor opened on the run use the best checkpoint's. */
+static void test_reject_calibrated(void **state)
+{
+    (void)state;
+    aft_config *cfg = config_with(NULL, "reject_action=status", "reject_score=energy",
+                                  "reject_keep=0.8", "restore_best=true", NULL);
+    aft_trainer *t = new_run(cfg, "calibrated", NULL);
+    aft_error err = {0};
+    if (aft_trainer_run(t, &err) < 0)
+        fail_msg("run: %s", err.msg);
+    char *dir = strdup(aft_trainer_run_dir(t));
+    lines l;
+    parse_lines(dir, &l);
+    double acc = NAN, thr = NAN, best_acc = NAN, best_thr = NAN;
+    size_t vals = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        if (strcmp(kind_of(l.items[i]), "val") == 0) {
+            vals++;
+            acc = num(l.items[i], "accuracy");
+            thr = num(l.items[i], "reject_threshold");
+            assert_true(isfinite(thr));
+        } else if (strcmp(event_of(l.items[i]), "best") == 0) {
+            best_acc = acc;
+            best_thr = thr;
+        }
+    }
+    free_lines(&l);
+    assert_true(vals >= 2 && isfinite(best_thr));
+
+    char ck[4400];
+    snprintf(ck, sizeof ck, "%s/checkpoints/best", dir);
+    aft_trainer_state st;
+    assert_int_equal(aft_trainer_state_load(ck, &st, &err), 0);
+    assert_float_equal(st.reject_threshold, best_thr, 1e-5 * fabs(best_thr) + 1e-6);
+    aft_eval_result r;
+    assert_int_equal(aft_trainer_evaluate(t, AFT_SPLIT_VALID, 1, &r, &err), 0);
+    assert_float_equal(r.accuracy, best_acc, 1e-9);
+    aft_trainer_free(t);
+
+    aft_predictor *p = aft_predictor_open(dir, NULL, 1, &err);
+    if (!p)
+        fail_msg("predictor: %s", err.msg);
+    const aft_reject_rule *rule = aft_predictor_reject(p);
+    assert_true(rule->calibrated && rule->score == AFT_REJECT_ENERGY);
+    assert_true(rule->below == st.reject_threshold);
+    aft_trainer_state_free(&st);
+    char data[4200];
+    snprintf(data, sizeof data, "%s/data.jsonl", root);
+    aft_diag_list d;
+    aft_diag_list_init(&d);
+    aft_dataset *ds = aft_dataset_open(data, &(aft_load_opts){0}, &d, &err);
+    assert_non_null(ds);
+    aft_example_set set;
+    aft_example_set_init(&set);
+    aft_example_opts eo = aft_predictor_example_opts(p, 0, AFT_SPLIT_VALID, AFT_SPLIT_TRAIN);
+    assert_int_equal(aft_examples_add(&set, ds, aft_predictor_tokenizer(p),
+                                      aft_predictor_actions(p), &eo, &err), 0);
+    assert_true(set.count > 0);
+    int32_t *pred = calloc(set.count, sizeof *pred);
+    assert_int_equal(aft_predictor_classify(p, &set, NULL, 0, 8, pred, NULL, NULL, &err), 0);
+    size_t right = 0;
+    for (size_t i = 0; i < set.count; i++)
+        right += pred[i] == set.items[i].label;
+    assert_float_equal((double)right / (double)set.count, best_acc, 1e-9);
+    free(pred);
+    aft_example_set_free(&set);
+    aft_dataset_free(ds);
+    aft_diag_list_free(&d);
+    aft_predictor_free(p);
+    free(dir);
+    aft_config_free(cfg);
+}
+
 static size_t slice(const char *src, const char *dst, size_t every)
 {
     FILE *in = fopen(src, "r");
@@ -968,6 +1046,7 @@ int main(void)
         cmocka_unit_test(test_curriculum_and_strata),
         cmocka_unit_test(test_records_edited_during_run),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_reject_calibrated),
         cmocka_unit_test(test_banking77_slice),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
