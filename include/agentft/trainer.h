@@ -128,6 +128,7 @@ typedef struct aft_trainer_status {
     aft_trainer_phase phase;
     uint64_t step, total_steps;
     uint64_t epoch, epochs;          /* epoch is 0-based */
+    int ppo;                         /* a PPO run: a step is an update; epochs do not apply */
     double train_loss;
     double val_loss, val_accuracy, val_macro_f1;
     uint64_t val_step;               /* step of the last validation (0 = none yet) */

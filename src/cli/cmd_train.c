@@ -89,11 +89,17 @@ static void progress_text(aft_trainer *t, const aft_trainer_status *s, char *buf
     if (s->patience_left >= 0)
         snprintf(pat, sizeof pat, "  patience %d", s->patience_left);
     ppo_text(t, s->step, ppo, sizeof ppo);
-    snprintf(buf, size, "step %llu/%llu  epoch %llu/%llu  loss %.4f%s%s  %s tok/s  ETA %s%s%s",
-             (unsigned long long)s->step, (unsigned long long)s->total_steps,
-             (unsigned long long)(s->epoch < s->epochs ? s->epoch + 1 : s->epochs),
-             (unsigned long long)s->epochs, s->train_loss, ppo, val, rate, eta, pat,
-             s->phase == AFT_PHASE_PAUSED ? "  [paused]" : "");
+    char where[96];
+    if (s->ppo)
+        snprintf(where, sizeof where, "update %llu/%llu", (unsigned long long)s->step,
+                 (unsigned long long)s->total_steps);
+    else
+        snprintf(where, sizeof where, "step %llu/%llu  epoch %llu/%llu",
+                 (unsigned long long)s->step, (unsigned long long)s->total_steps,
+                 (unsigned long long)(s->epoch < s->epochs ? s->epoch + 1 : s->epochs),
+                 (unsigned long long)s->epochs);
+    snprintf(buf, size, "%s  loss %.4f%s%s  %s tok/s  ETA %s%s%s", where, s->train_loss, ppo,
+             val, rate, eta, pat, s->phase == AFT_PHASE_PAUSED ? "  [paused]" : "");
 }
 
 /* A line of its own; on a terminal the progress line is redrawn after it. */
@@ -165,8 +171,8 @@ static void show_train(view *v, aft_trainer *t, const aft_trainer_status *s)
             fmt_duration(s->eta_s, eta, sizeof eta);
             fmt_rate(s->tokens_per_s, rate, sizeof rate);
             ppo_text(t, p[i].step, ppo, sizeof ppo);
-            snprintf(line, sizeof line, "step %llu/%llu: loss %.4f%s  %s tok/s  ETA %s",
-                     (unsigned long long)p[i].step, (unsigned long long)s->total_steps,
+            snprintf(line, sizeof line, "%s %llu/%llu: loss %.4f%s  %s tok/s  ETA %s",
+                     s->ppo ? "update" : "step", (unsigned long long)p[i].step, (unsigned long long)s->total_steps,
                      p[i].value, ppo, rate, eta);
             say(v, line);
         }

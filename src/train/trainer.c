@@ -433,6 +433,7 @@ void tr_publish(aft_trainer *t, double train_loss, double tokens_per_s)
     s->total_steps = t->total_steps;
     s->epoch = t->st.epoch;
     s->epochs = (uint64_t)aft_config_int(t->cfg, AFT_K_EPOCHS);
+    s->ppo = tr_is_ppo(t);
     if (isfinite(train_loss))
         s->train_loss = train_loss;
     if (isfinite(tokens_per_s))

@@ -181,10 +181,15 @@ void live_status(const tui_app *app, char *buf, size_t size)
     char eta[32];
     fmt_eta(st.eta_s, eta, sizeof eta);
     uint64_t epoch = st.epoch + 1 < st.epochs ? st.epoch + 1 : st.epochs; /* 1-based, capped */
-    size_t n = (size_t)snprintf(buf, size, "%s  step %llu/%llu  epoch %llu/%llu",
-                                aft_trainer_phase_name(st.phase), (unsigned long long)st.step,
-                                (unsigned long long)st.total_steps,
-                                (unsigned long long)epoch, (unsigned long long)st.epochs);
+    size_t n = st.ppo ? (size_t)snprintf(buf, size, "%s  update %llu/%llu",
+                                         aft_trainer_phase_name(st.phase),
+                                         (unsigned long long)st.step,
+                                         (unsigned long long)st.total_steps)
+                      : (size_t)snprintf(buf, size, "%s  step %llu/%llu  epoch %llu/%llu",
+                                         aft_trainer_phase_name(st.phase),
+                                         (unsigned long long)st.step,
+                                         (unsigned long long)st.total_steps,
+                                         (unsigned long long)epoch, (unsigned long long)st.epochs);
     if (st.phase == AFT_PHASE_RUNNING && n < size)
         n += (size_t)snprintf(buf + n, size - n, "  ETA %s", eta);
     if (st.val_step && n < size)

@@ -32,7 +32,9 @@ check awk -v a="$start" -v b="$end" 'BEGIN { exit !(b > a + 0.1) }'
 
 # the reference policy is kept with the run; the checkpoints resume
 check test -f "$WORK/runs/ppo/reference/model.safetensors"
-run 0 resume "$WORK/runs/ppo" --quiet --set updates=16
+run 0 resume "$WORK/runs/ppo" --set updates=16
+expect out "update 16/16: loss "
+refute out "epoch"
 check test "$(grep -c '"kind":"ppo"' "$metrics")" -eq 16
 
 # an environment that cannot run is a clear error, not a run
