@@ -299,6 +299,20 @@ static const char *points(double drop, char *buf, size_t size)
     return buf;
 }
 
+/* A JSON list of strings as "a; b; c" (empty when there is none). */
+static void join_strings(const cJSON *list, char *buf, size_t size)
+{
+    const cJSON *it;
+    size_t used = 0;
+    buf[0] = '\0';
+    cJSON_ArrayForEach(it, list) {
+        if (!cJSON_IsString(it) || used >= size)
+            continue;
+        int n = snprintf(buf + used, size - used, "%s%s", used ? "; " : "", it->valuestring);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
 static void adversarial(md_buf *b, const cJSON *adv)
 {
     const cJSON *it;
@@ -307,18 +321,37 @@ static void adversarial(md_buf *b, const cJSON *adv)
               md_count(md_jnum(adv, "found")).s, md_count(md_jnum(adv, "tried")).s,
               md_fix(md_jnum(adv, "max_edits"), 0).s, md_fix(md_jnum(adv, "mean_edits"), 2).s);
     md_table t;
-    md_table_init(&t, "rllrl", "line", "before", "after", "edits", "edited context");
+    md_table_init(&t, "rllrll", "line", "before", "after", "edits", "changes", "edited context");
     size_t shown = 0;
     cJSON_ArrayForEach(it, md_jlist(adv, "examples")) {
         if (shown++ == MISCLASSIFIED_SHOWN)
             break;
+        char changes[512];
+        join_strings(md_jlist(it, "changes"), changes, sizeof changes);
         md_cell(&t, md_fix(md_jnum(it, "line"), 0).s);
         md_cell(&t, md_jstr(it, "before"));
         md_cell(&t, md_jstr(it, "after"));
         md_cell(&t, md_fix(md_jnum(it, "edits"), 0).s);
+        md_cell_clip(&t, changes, CONTEXT_COLS);
         md_cell_clip(&t, md_jstr(it, "adversarial"), CONTEXT_COLS);
     }
     md_table_emit(&t, b);
+}
+
+/* Perturbations left out, each with the reason, under the table. */
+static void skipped(md_buf *b, const cJSON *list)
+{
+    const cJSON *it;
+    int said = 0;
+    cJSON_ArrayForEach(it, list) {
+        const char *why = md_jstr(it, "skipped"), *warning = md_jstr(it, "warning");
+        if (why || warning)
+            md_printf(b, "- %s%s %s\n", md_jstr(it, "kind"), why ? " skipped:" : ":",
+                      why ? why : warning);
+        said |= why || warning;
+    }
+    if (said)
+        md_puts(b, "\n");
 }
 
 static void robustness(md_buf *b, const cJSON *r)
@@ -343,6 +376,7 @@ static void robustness(md_buf *b, const cJSON *r)
         md_cell(&t, md_fix(md_jnum(it, "macro_f1_drop"), 4).s);
     }
     md_table_emit(&t, b);
+    skipped(b, md_jlist(s, "perturbations"));
     const cJSON *adv = md_jsection(s, "adversarial");
     if (adv)
         adversarial(b, adv);

@@ -44,6 +44,19 @@ static md_num signed_points(double v)
     return n;
 }
 
+/* "= 0.1800", or "< 0.0001" rather than a misleading "= 0.0000". */
+static md_num p_text(double p)
+{
+    md_num out;
+    if (!isfinite(p))
+        out = md_fix(p, 4); /* the dash that says there is none */
+    else if (p < 0.00005)
+        snprintf(out.s, sizeof out.s, "< 0.0001");
+    else
+        snprintf(out.s, sizeof out.s, "= %.4f", p);
+    return out;
+}
+
 static void tests(md_buf *b, const cJSON *c)
 {
     const cJSON *ci = cJSON_GetObjectItemCaseSensitive(c, "ci95");
@@ -58,9 +71,9 @@ static void tests(md_buf *b, const cJSON *c)
     md_puts(b, "\n");
     const cJSON *mc = md_jsection(c, "mcnemar");
     if (mc)
-        md_printf(b, "- McNemar's test: only A right on %s, only B right on %s; p = %s\n",
+        md_printf(b, "- McNemar's test: only A right on %s, only B right on %s; p %s\n",
                   md_count(md_jnum(mc, "a_only")).s, md_count(md_jnum(mc, "b_only")).s,
-                  md_fix(md_jnum(mc, "p"), 4).s);
+                  p_text(md_jnum(mc, "p")).s);
     md_puts(b, "\n");
 }
 

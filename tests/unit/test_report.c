@@ -560,7 +560,9 @@ static void test_markdown_sections(void **state)
         "\"best_batch\":{\"batch\":32,\"qps\":900.4}},"
         "\"robustness\":{\"clean\":{\"accuracy\":0.9,\"macro_f1\":0.8},\"perturbations\":"
         "[{\"kind\":\"typo\",\"rate\":0.05,\"accuracy\":0.85,\"macro_f1\":0.75,"
-        "\"accuracy_drop\":0.05,\"macro_f1_drop\":0.05}],\"adversarial\":{}},"
+        "\"accuracy_drop\":0.05,\"macro_f1_drop\":0.05},"
+        "{\"kind\":\"synonym\",\"rate\":0.1,\"skipped\":\"no synonym source (x)\"}],"
+        "\"adversarial\":{}},"
         "\"generation\":{\"lm_trained\":false,\"note\":\"no LM head trained\"}}");
     assert_non_null(strstr(md, "## Efficiency"));
     assert_non_null(strstr(md, "1,234,567 parameters"));
@@ -569,8 +571,18 @@ static void test_markdown_sections(void **state)
     assert_non_null(strstr(md, "best 900 examples/s at batch 32"));
     assert_non_null(strstr(md, "| typo "));
     assert_non_null(strstr(md, "5.00 pts"));
+    assert_non_null(strstr(md, "\n- synonym skipped: no synonym source (x)\n\n"));
     assert_null(strstr(md, "Adversarial")); /* empty object: left out */
     assert_non_null(strstr(md, "## Generation\n\nno LM head trained"));
+    free(md);
+
+    md = markdown_of(
+        "{\"kind\":\"report\",\"run\":\"r\",\"robustness\":{\"perturbations\":[],"
+        "\"adversarial\":{\"tried\":2,\"found\":1,\"max_edits\":3,\"mean_edits\":2,"
+        "\"examples\":[{\"line\":7,\"before\":\"book\",\"after\":\"cancel\",\"edits\":2,"
+        "\"changes\":[\"delete 'my'\",\"typo 'flight' -> 'flihgt'\"],"
+        "\"adversarial\":\"book flihgt\"}]}}}");
+    assert_non_null(strstr(md, "delete 'my'; typo 'flight' -> 'flihgt'"));
     free(md);
 }
 
@@ -591,6 +603,10 @@ static void test_markdown_compare(void **state)
     assert_non_null(strstr(md, "+0.1000"));
     assert_non_null(strstr(md, "## Disagreements (1 of 1)"));
     assert_null(strstr(md, "# Evaluation report"));
+    free(md);
+    md = markdown_of("{\"kind\":\"compare\",\"a\":{\"run\":\"a\"},\"b\":{\"run\":\"b\"},"
+                     "\"mcnemar\":{\"a_only\":90,\"b_only\":2,\"p\":1e-20}}");
+    assert_non_null(strstr(md, "only B right on 2; p < 0.0001"));
     free(md);
 }
 
