@@ -266,6 +266,32 @@ static void softmax_row(const float *logits, size_t n, float *out)
         out[a] = (float)(out[a] / sum);
 }
 
+static int by_key(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The n positions ordered by example length (then position), so that a
+ * batch, padded to its longest example, pads little. Each row's result does
+ * not depend on the others in its batch, so the order changes only speed. */
+static uint64_t *by_length(const aft_example_set *set, const size_t *idx, size_t n,
+                           aft_error *err)
+{
+    uint64_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order) {
+        aft_error_set(err, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t len = set->items[idx ? idx[i] : i].length;
+        order[i] = n <= UINT32_MAX ? len << 32 | i : i;
+    }
+    if (n <= UINT32_MAX)
+        qsort(order, n, sizeof *order, by_key);
+    return order;
+}
+
 int aft_predictor_classify(aft_predictor *p, const aft_example_set *set, const size_t *idx,
                            size_t n, int batch_size, int32_t *pred, float *conf, float *probs,
                            aft_error *err)
@@ -276,32 +302,39 @@ int aft_predictor_classify(aft_predictor *p, const aft_example_set *set, const s
         batch_size = 1;
     if (ensure_buf(p, batch_size, err) < 0)
         return -1;
-    size_t A = p->actions.count, chunk[1024];
+    uint64_t *order = by_length(set, idx, n, err);
+    if (!order)
+        return -1;
+    size_t A = p->actions.count, chunk[1024], at[1024];
     size_t cap = (size_t)batch_size < 1024 ? (size_t)batch_size : 1024;
     aft_forward_opts fo = {.cls_weight = 1.0f};
-    for (size_t i = 0; i < n; i += cap) {
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i += cap) {
         size_t m = n - i < cap ? n - i : cap;
-        for (size_t k = 0; k < m; k++)
-            chunk[k] = idx ? idx[i + k] : i + k;
+        for (size_t k = 0; k < m; k++) {
+            at[k] = (size_t)(n <= UINT32_MAX ? order[i + k] & UINT32_MAX : order[i + k]);
+            chunk[k] = idx ? idx[at[k]] : at[k];
+        }
         const aft_batch *b = aft_batch_fill(&p->buf, set, chunk, m, p->pad, 0, 1);
         aft_batch run = *b;
         run.labels = NULL; /* no loss: examples may have unknown actions */
         aft_forward_result r;
-        if (aft_model_forward(p->model, &run, &fo, &r, err) < 0)
-            return -1;
+        if ((rc = aft_model_forward(p->model, &run, &fo, &r, err)) < 0)
+            break;
         const float *logits = aft_model_action_logits(p->model);
         for (size_t k = 0; k < m; k++) {
             float pr;
             int32_t a = aft_reject_predict(&p->reject, logits + k * A, A, &pr, NULL);
             if (pred)
-                pred[i + k] = a;
+                pred[at[k]] = a;
             if (conf)
-                conf[i + k] = pr;
+                conf[at[k]] = pr;
             if (probs)
-                softmax_row(logits + k * A, A, probs + (i + k) * A);
+                softmax_row(logits + k * A, A, probs + at[k] * A);
         }
     }
-    return 0;
+    free(order);
+    return rc;
 }
 
 int aft_predictor_classify_text(aft_predictor *p, const char *const *contexts, size_t n,

@@ -954,6 +954,23 @@ static void test_reject_calibrated(void **state)
     for (size_t i = 0; i < set.count; i++)
         right += pred[i] == set.items[i].label;
     assert_float_equal((double)right / (double)set.count, best_acc, 1e-9);
+    /* Batches are formed by length; the results land in the caller's order,
+     * the same as one example at a time. */
+    int32_t *one = calloc(set.count, sizeof *one);
+    float *conf = calloc(set.count, sizeof *conf), *conf1 = calloc(set.count, sizeof *conf1);
+    size_t *idx = calloc(set.count, sizeof *idx);
+    assert_int_equal(aft_predictor_classify(p, &set, NULL, 0, 8, NULL, conf, NULL, &err), 0);
+    for (size_t i = 0; i < set.count; i++) {
+        idx[i] = set.count - 1 - i;
+        assert_int_equal(aft_predictor_classify(p, &set, &idx[i], 1, 1, &one[idx[i]],
+                                                &conf1[idx[i]], NULL, &err), 0);
+    }
+    assert_memory_equal(one, pred, set.count * sizeof *one);
+    assert_memory_equal(conf, conf1, set.count * sizeof *conf);
+    free(one);
+    free(conf);
+    free(conf1);
+    free(idx);
     free(pred);
     aft_example_set_free(&set);
     aft_dataset_free(ds);
