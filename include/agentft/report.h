@@ -100,7 +100,9 @@ cJSON *aft_report_generation(aft_eval_input *in, const aft_report_opts *opts, af
 
 /* Everything above plus the header: version, run, checkpoint, source,
  * examples, model {parameters, n_layer, n_head, d_model, max_seq,
- * vocab_size, actions}, machine {cores, threads}, created (ISO time). */
+ * vocab_size, actions}, reject {action, score, below, keep, applied} (the
+ * fallback for unsure predictions, when the run has eval.reject_action),
+ * machine {cores, threads}, created (ISO time). */
 cJSON *aft_report_build(aft_predictor *p, const char *run_dir, const aft_report_opts *opts,
                         aft_error *err);
 

@@ -161,6 +161,19 @@ static void summary(report_view *v)
                fx(&a, "%.0f", rv_num(m, "parameters")), fx(&b, "%.0f", rv_num(m, "n_layer")),
                fx(&c, "%.0f", rv_num(m, "n_head")), rv_num(m, "d_model"), rv_num(m, "max_seq"),
                rv_num(m, "vocab_size"), rv_num(m, "actions"));
+    const cJSON *rj = obj(r, "reject");
+    const char *fallback = rv_str(rj, "action"), *score = rv_str(rj, "score");
+    int applied = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rj, "applied"));
+    if (fallback && applied)
+        rv_add(l, ROLE_DIM, RL_TEXT, NULL, "fallback     %s when the %s is under %s%s%s%s",
+               fallback, score ? score : "?", fx(&a, "%.4f", rv_num(rj, "below")),
+               rv_num(rj, "keep") > 0 ? " (calibrated to keep " : "",
+               rv_num(rj, "keep") > 0 ? pct(&b, rv_num(rj, "keep")) : "",
+               rv_num(rj, "keep") > 0 ? " of the valid split's other actions)" : "");
+    else if (fallback)
+        rv_add(l, ROLE_WARNING, RL_TEXT, NULL,
+               "fallback     %s not applied: the checkpoint has no calibrated threshold",
+               fallback);
     if (mc)
         rv_add(l, ROLE_DIM, RL_TEXT, NULL, "machine      %s cores, %s threads",
                fx(&a, "%.0f", rv_num(mc, "cores")), fx(&b, "%.0f", rv_num(mc, "threads")));
