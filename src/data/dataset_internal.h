@@ -1,5 +1,6 @@
 /* Private layout of aft_dataset and the helpers that diag.c, dataset.c,
- * dataset_edit.c and journal.c share. Not part of the public API. */
+ * dataset_load.c, dataset_save.c, dataset_edit.c and journal.c share.
+ * Not part of the public API. */
 #ifndef AGENTFT_DATASET_INTERNAL_H
 #define AGENTFT_DATASET_INTERNAL_H
 
@@ -129,6 +130,9 @@ uint64_t aft_id_hash(const char *id);
 /* Parses record i's line; NULL with err set on failure. */
 cJSON *aft_ds_parse_record(const aft_dataset *ds, size_t i, aft_error *err);
 void aft_ds_set_facts(aft_rec *r, const aft_info *info, uint32_t action);
+/* The 1-based file line of record rec, bad and blank lines counted (for the
+ * load's duplicate-id warnings and aft_dataset_line_number). */
+size_t aft_ds_line_of(const aft_dataset *ds, size_t rec);
 
 /* --- dataset_edit.c ------------------------------------------------------ */
 
