@@ -1,10 +1,9 @@
-/* The control socket of a live run (RUN/control.sock): JSON-line requests
+/* The control socket's server side (RUN/control.sock): JSON-line requests
  * served on a thread of their own and answered through the run's handler. */
-#include "agentft/control.h"
+#include "control_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,18 +12,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <cjson/cJSON.h>
 
 /* Bytes in one request line, newline included; a longer line is refused. */
 #define CTL_LINE_MAX 65536
 #define CTL_MAX_CLIENTS AFT_CONTROL_MAX_CLIENTS
 #define CTL_FIELDS_MAX 4096
-#define CMD_LIST "set, pause, resume, stop, checkpoint, eval, status"
 
 typedef struct ctl_client {
     int fd;          /* -1: a free slot */
@@ -50,156 +45,7 @@ struct aft_control_server {
     ctl_client clients[CTL_MAX_CLIENTS];
 };
 
-static const struct {
-    const char *name;
-    aft_cmd_kind kind;
-} cmd_names[] = {
-    {"set", AFT_CMD_SET},   {"pause", AFT_CMD_PAUSE},           {"resume", AFT_CMD_RESUME},
-    {"stop", AFT_CMD_STOP}, {"checkpoint", AFT_CMD_CHECKPOINT}, {"eval", AFT_CMD_EVAL},
-    {"status", AFT_CMD_STATUS},
-};
-
-/* ---- requests ---------------------------------------------------------- */
-
-/* The shortest text that reads back as the same double (1e-4 -> "0.0001"),
- * and whole numbers without an exponent, so int keys accept them. */
-static void number_text(double v, char *buf, size_t size)
-{
-    if (v == floor(v) && fabs(v) < 1e15) {
-        snprintf(buf, size, "%.0f", v);
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
-static int not_json(const char *line, const char *at, aft_error *err)
-{
-    size_t pos = at && at >= line ? (size_t)(at - line) : 0;
-    if (line[pos] == '\0')
-        return aft_error_set(err, "not JSON: the line ends early (a request is one JSON object "
-                                  "a line, e.g. {\"cmd\":\"status\"})");
-    /* Only printable ASCII goes back, so the reply stays valid UTF-8. */
-    char near[24];
-    size_t n = 0;
-    for (const char *p = line + pos; *p && n < 20; p++)
-        near[n++] = *p >= 0x20 && *p < 0x7f ? *p : '?';
-    near[n] = '\0';
-    return aft_error_set(err, "not JSON: unexpected input at byte %zu near '%s' (a request is one "
-                              "JSON object a line, e.g. {\"cmd\":\"status\"})", pos + 1, near);
-}
-
-static int parse_set(const cJSON *root, aft_cmd *cmd, aft_error *err)
-{
-    const cJSON *key = cJSON_GetObjectItemCaseSensitive(root, "key");
-    const cJSON *value = cJSON_GetObjectItemCaseSensitive(root, "value");
-    if (!cJSON_IsString(key) || key->valuestring[0] == '\0')
-        return aft_error_set(err, "set needs a \"key\" (a string such as \"lr\")");
-    if (strlen(key->valuestring) >= sizeof cmd->key)
-        return aft_error_set(err, "set: the key \"%.40s...\" is too long (at most %zu bytes)",
-                             key->valuestring, sizeof cmd->key - 1);
-    snprintf(cmd->key, sizeof cmd->key, "%s", key->valuestring);
-    if (!value)
-        return aft_error_set(err, "set needs a \"value\" (a number, a string, true or false)");
-    if (cJSON_IsBool(value)) {
-        snprintf(cmd->value, sizeof cmd->value, "%s", cJSON_IsTrue(value) ? "true" : "false");
-    } else if (cJSON_IsNumber(value)) {
-        if (!isfinite(value->valuedouble))
-            return aft_error_set(err, "set %s: the value is out of range", cmd->key);
-        number_text(value->valuedouble, cmd->value, sizeof cmd->value);
-    } else if (cJSON_IsString(value)) {
-        if (strlen(value->valuestring) >= sizeof cmd->value)
-            return aft_error_set(err, "set %s: the value is too long (at most %zu bytes)",
-                                 cmd->key, sizeof cmd->value - 1);
-        snprintf(cmd->value, sizeof cmd->value, "%s", value->valuestring);
-    } else {
-        return aft_error_set(err, "set %s: the \"value\" must be a number, a string, true or false",
-                             cmd->key);
-    }
-    return 0;
-}
-
-int aft_control_parse(const char *line, aft_cmd *cmd, aft_error *err)
-{
-    memset(cmd, 0, sizeof *cmd);
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(line, &end, 1);
-    if (!root)
-        return not_json(line, end, err);
-    int rc = -1;
-    const cJSON *name = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "cmd") : NULL;
-    if (!cJSON_IsObject(root)) {
-        aft_error_set(err, "a request is a JSON object, e.g. {\"cmd\":\"status\"}");
-    } else if (!cJSON_IsString(name)) {
-        aft_error_set(err, "the request needs a \"cmd\" string (one of: " CMD_LIST ")");
-    } else {
-        size_t i = 0, n = sizeof cmd_names / sizeof cmd_names[0];
-        while (i < n && strcmp(cmd_names[i].name, name->valuestring) != 0)
-            i++;
-        if (i == n) {
-            aft_error_set(err, "unknown command \"%.40s\" (expected one of: " CMD_LIST ")",
-                          name->valuestring);
-        } else {
-            cmd->kind = cmd_names[i].kind;
-            rc = cmd->kind == AFT_CMD_SET ? parse_set(root, cmd, err) : 0;
-        }
-    }
-    cJSON_Delete(root);
-    return rc;
-}
-
-/* ---- replies ----------------------------------------------------------- */
-
-/* Adds the handler's fields ("\"step\":12,...") to the reply, unless they do
- * not parse: a broken handler must not break the reply's JSON. */
-static void add_fields(cJSON *reply, const char *fields)
-{
-    size_t n = strlen(fields);
-    if (n == 0)
-        return;
-    char *wrapped = malloc(n + 3);
-    if (!wrapped)
-        return;
-    wrapped[0] = '{';
-    memcpy(wrapped + 1, fields, n);
-    memcpy(wrapped + 1 + n, "}", 2);
-    cJSON *extra = cJSON_ParseWithOpts(wrapped, NULL, 1);
-    free(wrapped);
-    if (!extra)
-        return;
-    while (extra->child) {
-        cJSON *item = cJSON_DetachItemViaPointer(extra, extra->child);
-        if (strcmp(item->string, "ok") == 0 || cJSON_GetObjectItemCaseSensitive(reply, item->string))
-            cJSON_Delete(item);
-        else
-            cJSON_AddItemToObject(reply, item->string, item);
-    }
-    cJSON_Delete(extra);
-}
-
-/* One reply line, newline included: {"ok":false,"error":ERROR} when error is
- * set, else {"ok":true,FIELDS}. malloc'd; NULL only when out of memory. */
-static char *reply_line(const char *error, const char *fields)
-{
-    cJSON *reply = cJSON_CreateObject();
-    if (!reply)
-        return NULL;
-    cJSON_AddBoolToObject(reply, "ok", error == NULL);
-    if (error)
-        cJSON_AddStringToObject(reply, "error", error);
-    else if (fields)
-        add_fields(reply, fields);
-    char *text = cJSON_PrintUnformatted(reply);
-    cJSON_Delete(reply);
-    char *out = text ? malloc(strlen(text) + 2) : NULL;
-    if (out)
-        sprintf(out, "%s\n", text);
-    free(text);
-    return out;
-}
+/* ---- answering --------------------------------------------------------- */
 
 static char *answer(aft_control_server *srv, const char *line)
 {
@@ -213,7 +59,7 @@ static char *answer(aft_control_server *srv, const char *line)
         if (rc != 0 && !err.set)
             aft_error_set(&err, "the run refused the command");
     }
-    return reply_line(rc == 0 ? NULL : err.msg, fields);
+    return ctl_reply_line(rc == 0 ? NULL : err.msg, fields);
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -278,8 +124,8 @@ static int client_pump(aft_control_server *srv, ctl_client *c)
             if (c->in_len < CTL_LINE_MAX)
                 return c->eof ? -1 : 0; /* a line cut short by a hang-up is dropped */
             c->close_after = 1;
-            return client_queue(c, reply_line("the request line is longer than 65536 bytes; "
-                                              "closing the connection", NULL));
+            return client_queue(c, ctl_reply_line("the request line is longer than 65536 "
+                                                  "bytes; closing the connection", NULL));
         }
         size_t len = (size_t)(nl - c->in);
         *nl = '\0';
@@ -287,7 +133,7 @@ static int client_pump(aft_control_server *srv, ctl_client *c)
         int skip = !nul && blank(c->in, len); /* as JSON Lines readers do */
         char *reply = NULL;
         if (nul)
-            reply = reply_line("not JSON: the line holds a NUL byte", NULL);
+            reply = ctl_reply_line("not JSON: the line holds a NUL byte", NULL);
         else if (!skip)
             reply = answer(srv, c->in);
         c->in_len -= len + 1;
@@ -349,8 +195,8 @@ static int accept_client(aft_control_server *srv)
             c = &srv->clients[i];
     char *in = c ? malloc(CTL_LINE_MAX) : NULL;
     if (!in || set_flags(fd) < 0) {
-        char *msg = reply_line(c ? "the run is out of memory" :
-                                   "too many control connections at once; try again", NULL);
+        char *msg = ctl_reply_line(c ? "the run is out of memory" :
+                                       "too many control connections at once; try again", NULL);
         if (msg)
             (void)send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
         free(msg);
@@ -402,7 +248,7 @@ static void *serve(void *arg)
 
 /* ---- starting and stopping --------------------------------------------- */
 
-static int fill_addr(struct sockaddr_un *addr, const char *path, aft_error *err)
+int ctl_fill_addr(struct sockaddr_un *addr, const char *path, aft_error *err)
 {
     memset(addr, 0, sizeof *addr);
     addr->sun_family = AF_UNIX;
@@ -518,7 +364,7 @@ aft_control_server *aft_control_start(const char *sock_path, aft_control_handler
         aft_error_set(err, "aft_control_start needs a handler");
         return NULL;
     }
-    if (fill_addr(&addr, sock_path, err) < 0)
+    if (ctl_fill_addr(&addr, sock_path, err) < 0)
         return NULL;
     aft_control_server *srv = calloc(1, sizeof *srv);
     if (!srv) {
@@ -550,134 +396,4 @@ void aft_control_stop(aft_control_server *srv)
         pthread_join(srv->thread, NULL);
     }
     destroy(srv);
-}
-
-/* ---- the client side --------------------------------------------------- */
-
-/* "RUN" and "control.sock" of RUN/control.sock, for messages. */
-static void split_path(const char *path, char *dir, size_t size, const char **base)
-{
-    const char *slash = strrchr(path, '/');
-    *base = slash ? slash + 1 : path;
-    if (!slash)
-        snprintf(dir, size, ".");
-    else if (slash == path)
-        snprintf(dir, size, "/");
-    else
-        snprintf(dir, size, "%.*s", (int)(slash - path), path);
-}
-
-static int connect_error(const char *path, int e, int timeout_ms, aft_error *err)
-{
-    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    const char *base;
-    split_path(path, dir, sizeof dir, &base);
-    if (e == ENOENT || e == ENOTDIR)
-        return aft_error_set(err, "no live run at %s: %s missing (the run has finished or was "
-                                  "never started)", dir, base);
-    if (e == ECONNREFUSED)
-        return aft_error_set(err, "no live run at %s: %s not answering (the run is not live)",
-                             dir, base);
-    if (e == EAGAIN || e == EWOULDBLOCK || e == ETIMEDOUT || e == EINPROGRESS)
-        return aft_error_set(err, "the run at %s is busy: it took no connection within %d ms", dir,
-                             timeout_ms);
-    return aft_error_errno(err, e, "cannot reach the run at %s", dir);
-}
-
-/* Milliseconds left of timeout_ms since start; -1 for no limit. */
-static int ms_left(const struct timespec *start, int timeout_ms)
-{
-    if (timeout_ms < 0)
-        return -1;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long long spent = (now.tv_sec - start->tv_sec) * 1000LL + (now.tv_nsec - start->tv_nsec) / 1000000;
-    return spent >= timeout_ms ? 0 : (int)(timeout_ms - spent);
-}
-
-static int send_line(int fd, const char *line, size_t len, aft_error *err)
-{
-    for (size_t off = 0; off < len + 1;) {
-        const char *p = off < len ? line + off : "\n";
-        size_t n = off < len ? len - off : 1;
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            int e = errno;
-            aft_error_errno(err, e, "cannot send the request");
-            errno = e;
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    return 0;
-}
-
-static int read_line(int fd, char *reply, size_t size, int timeout_ms, aft_error *err)
-{
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    size_t got = 0;
-    for (;;) {
-        int wait = ms_left(&start, timeout_ms);
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = wait == 0 ? 0 : poll(&p, 1, wait);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return aft_error_errno(err, errno, "waiting for the run's answer");
-        if (r == 0)
-            return aft_error_set(err, "the run did not answer within %d ms", timeout_ms);
-        ssize_t n = recv(fd, reply + got, size - 1 - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return aft_error_errno(err, errno, "reading the run's answer");
-        if (n == 0)
-            return aft_error_set(err, "the run closed the connection without answering");
-        char *nl = memchr(reply + got, '\n', (size_t)n);
-        got += (size_t)n;
-        reply[got] = '\0';
-        if (nl) {
-            *nl = '\0';
-            return 0;
-        }
-        if (got == size - 1)
-            return aft_error_set(err, "the run's answer is longer than %zu bytes", size - 1);
-    }
-}
-
-int aft_control_request(const char *sock_path, const char *request_json, char *reply,
-                        size_t size, int timeout_ms, aft_error *err)
-{
-    if (!reply || size < 2)
-        return aft_error_set(err, "no room for the run's answer");
-    reply[0] = '\0';
-    size_t len = strlen(request_json);
-    if (len > 0 && request_json[len - 1] == '\n')
-        len--;
-    if (len == 0 || memchr(request_json, '\n', len))
-        return aft_error_set(err, "a control request is one non-empty line of JSON");
-    struct sockaddr_un addr;
-    if (fill_addr(&addr, sock_path, err) < 0)
-        return -1;
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0)
-        return aft_error_errno(err, errno, "cannot create a socket");
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-    /* A connect to a server whose backlog is full waits up to SO_SNDTIMEO. */
-    if (timeout_ms > 0) {
-        struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
-        (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    }
-    int rc;
-    if (connect(fd, (const struct sockaddr *)&addr, sizeof addr) < 0)
-        rc = connect_error(sock_path, errno, timeout_ms, err);
-    else if (send_line(fd, request_json, len, err) < 0 && errno != EPIPE && errno != ECONNRESET)
-        rc = -1;
-    else /* a server that hung up on us (too many connections) may have said why */
-        rc = read_line(fd, reply, size, timeout_ms, err);
-    close(fd);
-    return rc;
 }

@@ -1,4 +1,4 @@
-/* Unit tests of the control socket (src/train/control.c): request parsing,
+/* Unit tests of the control socket (src/train/control*.c): request parsing,
  * the server against a recording handler, many clients, stale and live sockets. */
 #include <stdarg.h>
 #include <stddef.h>
