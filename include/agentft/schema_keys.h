@@ -32,6 +32,7 @@ AFT_KEY(FREEZE_LAYERS, "model", "freeze_layers", AFT_T_INT, "0", 0, 48, NULL, 0,
 
 /* tokenizer (part of the model section) */
 AFT_KEY(TOKENIZER, "model", "tokenizer", AFT_T_PATH, "", 0, 0, NULL, 0, "tokenizer.json (or folder with encoder.json + vocab.bpe); empty = train one")
+AFT_KEY(LOWERCASE, "model", "lowercase", AFT_T_BOOL, "false", 0, 0, NULL, 0, "uncased: text is lowercased before it is tokenized, so case changes read the same (kept in tokenizer.json)")
 AFT_KEY(VOCAB_SIZE,"model", "vocab_size", AFT_T_INT, "4096", 256, 262144, NULL, 0, "vocabulary size when training a byte-level BPE")
 
 /* optimizer */

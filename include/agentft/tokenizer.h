@@ -37,13 +37,20 @@ aft_tokenizer *aft_tokenizer_train(const char *const *texts, size_t n_texts, siz
  * encoder.json + vocab.bpe. Errors say what is wrong and where. Every added
  * token of a tokenizer.json is a special token; in GPT-2's files,
  * "<|endoftext|>" is. Only what agentft encodes exactly is accepted: a BPE
- * model over the byte-level alphabet, no normalizer, a ByteLevel (or no)
- * pre-tokenizer without add_prefix_space. */
+ * model over the byte-level alphabet, no normalizer or a Lowercase one, a
+ * ByteLevel (or no) pre-tokenizer without add_prefix_space. */
 aft_tokenizer *aft_tokenizer_load(const char *path, aft_error *err);
 /* Writes a Hugging Face tokenizer.json (ByteLevel pre-tokenizer and decoder,
  * BPE model with vocab and merges, added tokens), atomically. */
 int aft_tokenizer_save(const aft_tokenizer *tok, const char *path, aft_error *err);
 void aft_tokenizer_free(aft_tokenizer *tok);
+
+/* An uncased tokenizer lowercases plain text (aft_utf8_lower, not the
+ * special tokens) before encoding it, so "Cancel" and "CANCEL" encode
+ * alike; tokenizer.json records it as a Lowercase normalizer. Train an
+ * uncased vocabulary on lowercased texts. */
+void aft_tokenizer_set_lowercase(aft_tokenizer *tok, int on);
+int aft_tokenizer_lowercase(const aft_tokenizer *tok);
 
 size_t aft_tokenizer_vocab_size(const aft_tokenizer *tok);
 /* The id of a special (added) token, or -1. */

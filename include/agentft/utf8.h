@@ -22,6 +22,15 @@ size_t aft_utf8_decode(const char *s, size_t len, uint32_t *cp);
  * where each character counts as a word. */
 int aft_cp_is_cjk(uint32_t cp);
 
+/* The lowercase of a capital letter whose lowercase takes as many UTF-8
+ * bytes: ASCII, Latin-1, Latin Extended-A (but U+0130), Greek and Cyrillic,
+ * as Unicode maps them; any other code point unchanged. */
+uint32_t aft_cp_lower(uint32_t cp);
+
+/* Lowercases s[0..len) in place by aft_cp_lower (the length never changes);
+ * invalid sequences are left as they are. */
+void aft_utf8_lower(char *s, size_t len);
+
 /* Words in a text: runs of non-space characters, each CJK character its own word. */
 size_t aft_utf8_word_count(const char *s, size_t len);
 

@@ -155,12 +155,16 @@ static int print_compression(const aft_tokenizer *tok, const texts *t)
     return 0;
 }
 
-static int train_and_save(const texts *t, size_t vocab_size, const char *out)
+static int train_and_save(const texts *t, size_t vocab_size, int lowercase, const char *out)
 {
     aft_error err = {0};
     double t0 = aft_monotonic_s();
+    for (size_t i = 0; lowercase && i < t->n; i++)
+        aft_utf8_lower(t->items[i], strlen(t->items[i]));
     aft_tokenizer *tok = aft_tokenizer_train((const char *const *)t->items, t->n, vocab_size,
                                              train_specials, 4, &err);
+    if (tok)
+        aft_tokenizer_set_lowercase(tok, lowercase);
     double secs = aft_monotonic_s() - t0;
     if (!tok || aft_tokenizer_save(tok, out, &err) < 0) {
         fprintf(stderr, "agentft: %s\n", err.msg);
@@ -168,7 +172,8 @@ static int train_and_save(const texts *t, size_t vocab_size, const char *out)
         return CLI_FAIL;
     }
     size_t got = aft_tokenizer_vocab_size(tok);
-    printf("vocab:   %zu tokens (256 bytes, %zu merged, 4 special)", got, got - 256 - 4);
+    printf("vocab:   %zu tokens (256 bytes, %zu merged, 4 special)%s", got, got - 256 - 4,
+           lowercase ? ", uncased" : "");
     if (got < vocab_size)
         printf("; %zu asked for, but no pair of tokens is left that occurs twice", vocab_size);
     printf("\ntexts:   %zu from %zu records, %zu bytes\n", t->n, t->records, t->bytes);
@@ -214,7 +219,8 @@ int cmd_tokenizer_train(int argc, char **argv)
         fprintf(stderr, "%s: no training text: the dataset has no records in the train split\n", ws);
         goto done;
     }
-    rc = train_and_save(&t, (size_t)aft_config_int(cfg, AFT_K_VOCAB_SIZE), path);
+    rc = train_and_save(&t, (size_t)aft_config_int(cfg, AFT_K_VOCAB_SIZE),
+                        aft_config_bool(cfg, AFT_K_LOWERCASE), path);
 done:
     texts_free(&t);
     free(def);

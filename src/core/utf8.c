@@ -113,3 +113,42 @@ size_t aft_utf8_word_count(const char *s, size_t len)
     }
     return words;
 }
+
+uint32_t aft_cp_lower(uint32_t cp)
+{
+    if ((cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) ||
+        (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) || (cp >= 0x410 && cp <= 0x42F))
+        return cp + 0x20;
+    if (cp >= 0x400 && cp <= 0x40F)
+        return cp + 0x50;
+    /* Latin Extended-A pairs capital and small letter side by side; U+0130
+     * (dotted I) lowercases to two code points and is left alone. */
+    if ((cp >= 0x100 && cp <= 0x137 && cp % 2 == 0 && cp != 0x130) ||
+        (cp >= 0x139 && cp <= 0x148 && cp % 2 == 1) ||
+        (cp >= 0x14A && cp <= 0x177 && cp % 2 == 0) || (cp >= 0x179 && cp <= 0x17E && cp % 2 == 1))
+        return cp + 1;
+    return cp;
+}
+
+void aft_utf8_lower(char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            s[i++] = (char)aft_cp_lower(c);
+            continue;
+        }
+        uint32_t cp;
+        size_t n = aft_utf8_decode(s + i, len - i, &cp);
+        if (n == 0) {
+            i++;
+            continue;
+        }
+        uint32_t lo = aft_cp_lower(cp);
+        if (lo != cp) { /* two bytes both ways for every mapped letter */
+            s[i] = (char)(0xC0 | (lo >> 6));
+            s[i + 1] = (char)(0x80 | (lo & 0x3F));
+        }
+        i += n;
+    }
+}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "agentft/fileio.h"
+#include "agentft/utf8.h"
 #include "tokenizer_internal.h"
 
 #define NO_RANK INT32_MAX
@@ -540,13 +541,26 @@ static int encode_piece(const aft_tokenizer *t, const char *s, size_t n, enc_buf
 static int encode_plain(const aft_tokenizer *t, const char *s, size_t len, enc_buf *b,
                         aft_tokens *out, aft_error *err)
 {
-    for (size_t pos = 0; pos < len;) {
+    /* An uncased tokenizer lowercases before splitting, as a Hugging Face
+     * normalizer runs before its pre-tokenizer. */
+    char small[256], *lower = NULL;
+    if (t->lowercase && len) {
+        lower = len <= sizeof small ? small : malloc(len);
+        if (!lower)
+            return aft_error_set(err, "out of memory");
+        memcpy(lower, s, len);
+        aft_utf8_lower(lower, len);
+        s = lower;
+    }
+    int rc = 0;
+    for (size_t pos = 0; pos < len && rc == 0;) {
         size_t end = aft_pretok_next(s, len, pos);
-        if (encode_piece(t, s + pos, end - pos, b, out, err) < 0)
-            return -1;
+        rc = encode_piece(t, s + pos, end - pos, b, out, err);
         pos = end;
     }
-    return 0;
+    if (lower != small)
+        free(lower);
+    return rc;
 }
 
 /* The first special token at or after pos (the longest where several start
@@ -629,4 +643,14 @@ char *aft_tokenizer_decode(const aft_tokenizer *tok, const int32_t *ids, size_t 
     if (len)
         *len = o;
     return s;
+}
+
+void aft_tokenizer_set_lowercase(aft_tokenizer *tok, int on)
+{
+    tok->lowercase = on != 0;
+}
+
+int aft_tokenizer_lowercase(const aft_tokenizer *tok)
+{
+    return tok->lowercase;
 }

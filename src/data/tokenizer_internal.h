@@ -79,6 +79,7 @@ struct aft_tokenizer {
     int32_t *specials;        /* ids of added tokens, longest first */
     size_t n_specials;
     uint8_t special_first[32]; /* bitmap of the specials' first bytes */
+    int lowercase;            /* uncased: text is lowercased before it is split */
 };
 
 /* Building a tokenizer (load and train): aft_tok_new, then every token with

@@ -268,6 +268,21 @@ static int read_merges(aft_tokenizer *t, const cJSON *arr, aft_error *err)
 }
 
 /* What agentft can encode exactly: GPT-2's scheme and nothing on top. */
+/* No normalizer, or a Lowercase one (an uncased vocabulary): *lowercase
+ * (may be NULL) says which. */
+static int read_normalizer(const cJSON *root, int *lowercase, aft_error *err)
+{
+    const cJSON *norm = cJSON_GetObjectItemCaseSensitive(root, "normalizer");
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(norm, "type");
+    int lower = cJSON_IsString(type) && strcmp(type->valuestring, "Lowercase") == 0;
+    if (norm && !cJSON_IsNull(norm) && !lower)
+        return aft_error_set(err, "normalizer %s is not supported; only none or Lowercase",
+                             cJSON_IsString(type) ? type->valuestring : "(no type)");
+    if (lowercase)
+        *lowercase = lower;
+    return 0;
+}
+
 static int check_pipeline(const cJSON *root, const cJSON *model, aft_error *err)
 {
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(model, "type");
@@ -285,9 +300,8 @@ static int check_pipeline(const cJSON *root, const cJSON *model, aft_error *err)
     }
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(model, "ignore_merges")))
         return aft_error_set(err, "model.ignore_merges true is not supported");
-    const cJSON *norm = cJSON_GetObjectItemCaseSensitive(root, "normalizer");
-    if (norm && !cJSON_IsNull(norm))
-        return aft_error_set(err, "a normalizer is not supported (GPT-2's byte-level BPE has none)");
+    if (read_normalizer(root, NULL, err) < 0)
+        return -1;
     const cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "pre_tokenizer");
     if (!pre || cJSON_IsNull(pre))
         return 0;
@@ -329,6 +343,8 @@ static aft_tokenizer *load_hf(const char *path, aft_error *err)
         aft_tokenizer_free(t);
         t = NULL;
     }
+    if (t)
+        read_normalizer(root, &t->lowercase, NULL);
     if (!t)
         aft_error_prefix(err, "%s", path);
     vocab_free(&v);
@@ -545,7 +561,12 @@ int aft_tokenizer_save(const aft_tokenizer *tok, const char *path, aft_error *er
     cJSON_AddNullToObject(root, "truncation");
     cJSON_AddNullToObject(root, "padding");
     cJSON_AddItemToObject(root, "added_tokens", added_tokens(tok));
-    cJSON_AddNullToObject(root, "normalizer");
+    if (tok->lowercase) {
+        cJSON *norm = cJSON_AddObjectToObject(root, "normalizer");
+        cJSON_AddStringToObject(norm, "type", "Lowercase");
+    } else {
+        cJSON_AddNullToObject(root, "normalizer");
+    }
     cJSON_AddItemToObject(root, "pre_tokenizer", byte_level(0, 1));
     cJSON_AddItemToObject(root, "post_processor", byte_level(1, 0));
     cJSON_AddItemToObject(root, "decoder", byte_level(1, 1));

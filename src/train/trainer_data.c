@@ -3,6 +3,8 @@
  * during a run (they join at the next epoch boundary). */
 #include "trainer_internal.h"
 
+#include "agentft/utf8.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +189,12 @@ int tr_data_train_tokenizer(tr_data *d, aft_dataset *const ds[3], const aft_conf
     static const char *const specials[] = {AFT_TOK_EOT, AFT_TOK_PAD, AFT_TOK_ACTION,
                                            AFT_TOK_RESPONSE};
     size_t vocab = (size_t)aft_config_int(cfg, AFT_K_VOCAB_SIZE);
+    int lowercase = aft_config_bool(cfg, AFT_K_LOWERCASE);
+    for (size_t i = 0; lowercase && i < n; i++)
+        aft_utf8_lower(texts[i], strlen(texts[i]));
     d->tok = aft_tokenizer_train((const char *const *)texts, n, vocab, specials, 4, err);
+    if (d->tok)
+        aft_tokenizer_set_lowercase(d->tok, lowercase);
     for (size_t i = 0; i < n; i++)
         free(texts[i]);
     free(texts);

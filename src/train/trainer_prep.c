@@ -179,6 +179,9 @@ static int load_tokenizer(aft_trainer *t, const char *init, aft_error *err)
         aft_error_prefix(err, "model.tokenizer");
         return -1;
     }
+    /* A tokenizer that is uncased stays so; model.lowercase makes one so. */
+    if (aft_config_bool(t->cfg, AFT_K_LOWERCASE))
+        aft_tokenizer_set_lowercase(t->data.tok, 1);
     return 0;
 }
 

@@ -29,6 +29,18 @@ expect out "vocab:   260 tokens (256 bytes, 0 merged, 4 special)"
 run 1 tokenizer train "$WORK/ws/ws.yaml" --out "$WORK/x.json" --set vocab_size=100
 expect err "vocab_size"
 
+# model.lowercase: an uncased vocabulary, kept in the file; case does not
+# change the ids, and convert keeps the normalizer.
+run 0 tokenizer train "$WORK/ws/ws.yaml" --out "$WORK/uncased.json" --set lowercase=true
+expect out "vocab:   300 tokens (256 bytes, 40 merged, 4 special), uncased"
+check grep -q '"type":	"Lowercase"' "$WORK/uncased.json"
+run 0 tokenizer encode "$WORK/uncased.json" "PLEASE Book a FLIGHT to tokyo"
+cp "$WORK/out" "$WORK/upper"
+run 0 tokenizer encode "$WORK/uncased.json" "please book a flight to Tokyo"
+check cmp -s "$WORK/out" "$WORK/upper"
+run 0 tokenizer convert "$WORK/uncased.json" "$WORK/uncased2.json"
+check cmp -s "$WORK/uncased.json" "$WORK/uncased2.json"
+
 # Encoding: specials only when asked for; ids decode back (checked via convert).
 run 0 tokenizer encode "$WORK/small.json" "<|endoftext|>"
 refute out "256"

@@ -32,6 +32,16 @@ check test "$(grep -c '"kind":"val"' "$RUNS/first/metrics.jsonl")" -eq 3
 check grep -q "max_steps: 30" "$RUNS/first/config.yaml"
 check grep -q "training started" "$RUNS/first/train.log"
 
+# model.lowercase: the run's tokenizer is uncased, and so is its
+# checkpoints'; with a given tokenizer, that one is made uncased.
+run 0 train "$WS" --run uncased $TINY --set max_steps=2 --set lowercase=true
+check grep -q '"type":	"Lowercase"' "$RUNS/uncased/tokenizer.json"
+check grep -q '"type":	"Lowercase"' "$RUNS/uncased/checkpoints/step-2/tokenizer.json"
+run 0 train "$WS" --run uncased2 $TINY --set max_steps=1 --set lowercase=true \
+    --set tokenizer="$RUNS/first/tokenizer.json"
+check grep -q '"type":	"Lowercase"' "$RUNS/uncased2/tokenizer.json"
+check sh -c "! grep -q Lowercase '$RUNS/first/tokenizer.json'"
+
 # Never over another run; usage errors.
 run 1 train "$WS" --run first $TINY
 expect err "a run never replaces another"

@@ -16,6 +16,7 @@
 #include "agentft/fileio.h"
 #include "agentft/rng.h"
 #include "agentft/tokenizer.h"
+#include "agentft/utf8.h"
 #include "../../src/data/tokenizer_internal.h"
 
 static char tmpdir[512];
@@ -536,7 +537,7 @@ static void test_load_errors(void **state)
     expect_load_error("{\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":true},"
                       "\"model\":{\"vocab\":{\"a\":0}}}", "add_prefix_space true");
     expect_load_error("{\"normalizer\":{\"type\":\"NFC\"},\"model\":{\"vocab\":{\"a\":0}}}",
-                      "normalizer is not supported");
+                      "normalizer NFC is not supported; only none or Lowercase");
     expect_load_error("{\"model\":{\"end_of_word_suffix\":\"</w>\",\"vocab\":{\"a\":0}}}",
                       "end_of_word_suffix '</w>'");
 
@@ -619,6 +620,68 @@ static void test_specials(void **state)
     assert_false(contains(&ids, eot));
     aft_tokens_free(&ids);
     aft_tokenizer_free(t);
+}
+
+/* Unicode's lowercase of the capitals aft_utf8_lower maps (as Python's
+ * str.lower gives them, letter by letter); the rest stays. */
+static void test_lowercase_text(void **state)
+{
+    (void)state;
+    char s[] = "Hello WORLD \xc3\x80\xc3\x89\xc3\x97\xc3\x9e \xce\x91\xce\xa9 "
+               "\xd0\x81\xd0\x96\xd0\xaf \xc4\x80\xc4\x9e\xc5\x81\xc5\xbd \xc4\xb0 \xff" "9";
+    aft_utf8_lower(s, strlen(s));
+    assert_string_equal(s, "hello world \xc3\xa0\xc3\xa9\xc3\x97\xc3\xbe \xce\xb1\xcf\x89 "
+                           "\xd1\x91\xd0\xb6\xd1\x8f \xc4\x81\xc4\x9f\xc5\x82\xc5\xbe \xc4\xb0 \xff" "9");
+    assert_int_equal(aft_cp_lower('Q'), 'q');
+    assert_int_equal(aft_cp_lower('q'), 'q');
+    assert_int_equal(aft_cp_lower(0x3A2), 0x3A2); /* unassigned between Greek capitals */
+    assert_int_equal(aft_cp_lower(0x4E2D), 0x4E2D);
+}
+
+/* An uncased tokenizer: case does not change the ids, the specials still
+ * match, and tokenizer.json keeps it as a Lowercase normalizer. */
+static void test_lowercase_tokenizer(void **state)
+{
+    (void)state;
+    aft_tokenizer *t = train_small(600);
+    assert_false(aft_tokenizer_lowercase(t));
+    aft_tokens a = {0}, b = {0};
+    encode_ok(t, "Book A Flight", 13, 0, &a);
+    encode_ok(t, "book a flight", 13, 0, &b);
+    assert_false(a.n == b.n && memcmp(a.ids, b.ids, a.n * sizeof *a.ids) == 0);
+    aft_tokenizer_set_lowercase(t, 1);
+    encode_ok(t, "Book A Flight", 13, 0, &a);
+    assert_int_equal(a.n, b.n);
+    assert_memory_equal(a.ids, b.ids, a.n * sizeof *a.ids);
+    char long_text[700];
+    memset(long_text, 'X', sizeof long_text - 1); /* past the on-stack copy */
+    long_text[sizeof long_text - 1] = '\0';
+    encode_ok(t, long_text, strlen(long_text), 0, &a);
+    char *back = aft_tokenizer_decode(t, a.ids, a.n, NULL, NULL);
+    assert_non_null(back);
+    assert_true(back[0] == 'x' && back[698] == 'x' && strlen(back) == 699);
+    free(back);
+    encode_ok(t, "<|pad|>AB", 9, 1, &a);
+    assert_int_equal(a.ids[0], aft_tokenizer_special(t, "<|pad|>"));
+
+    char path[600];
+    path_in(path, sizeof path, "uncased.json");
+    aft_error err = {0};
+    assert_int_equal(aft_tokenizer_save(t, path, &err), 0);
+    char *text;
+    size_t len;
+    assert_int_equal(aft_read_file(path, &text, &len, &err), 0);
+    assert_non_null(strstr(text, "\"normalizer\":\t{\n\t\t\"type\":\t\"Lowercase\""));
+    free(text);
+    aft_tokenizer *u = aft_tokenizer_load(path, &err);
+    assert_non_null(u);
+    assert_true(aft_tokenizer_lowercase(u));
+    encode_ok(u, "Book A Flight", 13, 0, &a);
+    assert_memory_equal(a.ids, b.ids, b.n * sizeof *b.ids);
+    aft_tokens_free(&a);
+    aft_tokens_free(&b);
+    aft_tokenizer_free(t);
+    aft_tokenizer_free(u);
 }
 
 /* GPT-2's file pair: encoder.json (byte-level keys) and vocab.bpe. */
@@ -771,6 +834,8 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_decode_errors),
         cmocka_unit_test(test_specials),
+        cmocka_unit_test(test_lowercase_text),
+        cmocka_unit_test(test_lowercase_tokenizer),
         cmocka_unit_test(test_gpt2_files),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_load_damaged),
