@@ -45,10 +45,11 @@ typedef enum {
     AFT_OP_INSERT,    /* insert a synonym of a word at a random place, n times */
     AFT_OP_SWAP,      /* swap two random words, n times */
     AFT_OP_DELETE,    /* delete each word with probability rate (one is always kept) */
+    AFT_OP_TYPO,      /* mistype each character with probability rate (aft_perturb's typo) */
     AFT_OP_COUNT
 } aft_aug_op;
 
-const char *aft_aug_op_name(aft_aug_op op);   /* "synonym", "insert", "swap", "delete" */
+const char *aft_aug_op_name(aft_aug_op op);   /* "synonym", "insert", "swap", "delete", "typo" */
 
 /* True for the built-in English stop words (ASCII case folded); these are
  * never replaced nor used as a source of inserted synonyms. */
@@ -120,9 +121,10 @@ enum {
     AFT_AUG_SYNONYM = 1 << 0,
     AFT_AUG_EDA = 1 << 1,          /* insert, swap and delete */
     AFT_AUG_BACKTRANSLATE = 1 << 2,
+    AFT_AUG_TYPO = 1 << 3,         /* keyboard typos: variants that teach robustness to them */
 };
 
-/* Parses "synonym,eda,backtranslate" (any subset) into AFT_AUG_* bits. */
+/* Parses "synonym,eda,backtranslate,typo" (any subset) into AFT_AUG_* bits. */
 int aft_augment_parse_methods(const char *list, unsigned *methods, aft_error *err);
 
 /* What a variant was made with: the label in its "augmented" field. */
@@ -132,6 +134,7 @@ typedef enum {
     AFT_VM_SWAP,
     AFT_VM_DELETE,
     AFT_VM_BACKTRANSLATE,
+    AFT_VM_TYPO,
     AFT_VM_COUNT
 } aft_variant_method;
 

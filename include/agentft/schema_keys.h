@@ -114,12 +114,13 @@ AFT_KEY(SPLIT_TEST,  "split", "test_fraction", AFT_T_FLOAT, "0.1", 0, 0.9, NULL,
 
 /* data augmentation by `agentft data augment` (back-translation commands are
  * split on blanks into an argv, '...' and "..." quote; no shell is involved) */
-AFT_KEY(AUG_METHODS, "augment", "methods", AFT_T_STRING, "synonym,eda", 0, 0, NULL, 0, "augmentation methods, comma-separated: synonym, eda, backtranslate")
+AFT_KEY(AUG_METHODS, "augment", "methods", AFT_T_STRING, "synonym,eda", 0, 0, NULL, 0, "augmentation methods, comma-separated: synonym, eda, backtranslate, typo")
 AFT_KEY(AUG_PER_RECORD, "augment", "per_record", AFT_T_INT, "1", 1, 1000, NULL, 0, "variants tried per training record, the methods taking turns")
 AFT_KEY(AUG_SYNONYM_RATE, "augment", "synonym_rate", AFT_T_FLOAT, "0.1", 0, 1, NULL, 0, "share of the words replaced by a synonym (at least one)")
 AFT_KEY(AUG_INSERT_RATE, "augment", "insert_rate", AFT_T_FLOAT, "0.1", 0, 1, NULL, 0, "EDA: synonyms inserted, as a share of the words (0 = never)")
 AFT_KEY(AUG_SWAP_RATE, "augment", "swap_rate", AFT_T_FLOAT, "0.1", 0, 1, NULL, 0, "EDA: word swaps, as a share of the words (0 = never)")
 AFT_KEY(AUG_DELETE_RATE, "augment", "delete_rate", AFT_T_FLOAT, "0.1", 0, 1, NULL, 0, "EDA: chance that each word is deleted (0 = never)")
+AFT_KEY(AUG_TYPO_RATE, "augment", "typo_rate", AFT_T_FLOAT, "0.05", 0, 1, NULL, 0, "typo: chance that each character is mistyped (swapped, dropped, doubled or a keyboard neighbour)")
 AFT_KEY(AUG_SYNONYMS, "augment", "synonyms", AFT_T_PATH, "", 0, 0, NULL, 0, "your synonyms: TSV (word<TAB>synonym...) or YAML ({word: [synonyms]})")
 AFT_KEY(AUG_WORDNET, "augment", "wordnet", AFT_T_PATH, "", 0, 0, NULL, 0, "WordNet database folder (empty = /usr/share/wordnet, from wordnet-base)")
 AFT_KEY(AUG_TRANSLATOR, "augment", "translator", AFT_T_STRING, "", 0, 0, NULL, 0, "command that translates into the pivot language (JSON lines, see agentft(1))")

@@ -73,7 +73,7 @@ const cli_command cli_commands[] = {
      "Rates, synonym files, WordNet and the translator commands are augment.* keys.\n"
      "  --per-record N  variants tried per record, methods taking turns (default 1)\n"
      "  --only A,B      augment only records with these actions (to balance rare ones)\n"
-     "  --methods LIST  synonym,eda,backtranslate (default augment.methods)\n"
+     "  --methods LIST  synonym,eda,backtranslate,typo (default augment.methods)\n"
      "  --out FILE      write the variants to a separate JSONL file instead\n"
      "  --seed N        random seed (default: the workspace's seed)\n"
      "  --dry-run       print the variants and the counts, write nothing\n",

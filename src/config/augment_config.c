@@ -8,7 +8,8 @@
 void aft_augment_opts_from_config(const aft_config *cfg, aft_augment_opts *o)
 {
     static const aft_key rate_keys[AFT_OP_COUNT] = {AFT_K_AUG_SYNONYM_RATE, AFT_K_AUG_INSERT_RATE,
-                                                    AFT_K_AUG_SWAP_RATE, AFT_K_AUG_DELETE_RATE};
+                                                    AFT_K_AUG_SWAP_RATE, AFT_K_AUG_DELETE_RATE,
+                                                    AFT_K_AUG_TYPO_RATE};
     o->per_record = (size_t)aft_config_int(cfg, AFT_K_AUG_PER_RECORD);
     o->seed = (uint64_t)aft_config_int(cfg, AFT_K_SEED);
     for (int k = 0; k < AFT_OP_COUNT; k++)

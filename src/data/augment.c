@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agentft/perturb.h"
 #include "agentft/utf8.h"
 
 const char *aft_aug_op_name(aft_aug_op op)
 {
-    static const char *const names[AFT_OP_COUNT] = {"synonym", "insert", "swap", "delete"};
+    static const char *const names[AFT_OP_COUNT] = {"synonym", "insert", "swap", "delete",
+                                                    "typo"};
     return op < AFT_OP_COUNT ? names[op] : "?";
 }
 
@@ -240,6 +242,12 @@ char *aft_augment_text(const aft_lexicon *lex, aft_aug_op op, const char *text, 
     }
     if (rate == 0)
         return dup_text(text, err);
+    if (op == AFT_OP_TYPO) {
+        char *out = aft_perturb(text, AFT_PERTURB_TYPO, rate, rng);
+        if (!out)
+            aft_error_set(err, "out of memory");
+        return out;
+    }
     layout l;
     if (layout_of(text, &l) < 0) {
         aft_error_set(err, "out of memory");

@@ -13,14 +13,15 @@
 const char *aft_variant_method_name(aft_variant_method m)
 {
     static const char *const names[AFT_VM_COUNT] = {"synonym", "eda_insert", "eda_swap",
-                                                    "eda_delete", "backtranslate"};
+                                                    "eda_delete", "backtranslate", "typo"};
     return m < AFT_VM_COUNT ? names[m] : "?";
 }
 
 int aft_augment_parse_methods(const char *list, unsigned *methods, aft_error *err)
 {
     static const struct { const char *name; unsigned bit; } known[] = {
-        {"synonym", AFT_AUG_SYNONYM}, {"eda", AFT_AUG_EDA}, {"backtranslate", AFT_AUG_BACKTRANSLATE}};
+        {"synonym", AFT_AUG_SYNONYM}, {"eda", AFT_AUG_EDA}, {"backtranslate", AFT_AUG_BACKTRANSLATE},
+        {"typo", AFT_AUG_TYPO}};
     *methods = 0;
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, ", ");
@@ -30,12 +31,12 @@ int aft_augment_parse_methods(const char *list, unsigned *methods, aft_error *er
                 bit = known[k].bit;
         if (n && !bit)
             return aft_error_set(err, "unknown augmentation method '%.*s' (known: synonym, eda, "
-                                      "backtranslate)", (int)n, p);
+                                      "backtranslate, typo)", (int)n, p);
         *methods |= bit;
         p += n;
         p += strspn(p, ", ");
     }
-    return *methods ? 0 : aft_error_set(err, "no augmentation method given (synonym, eda, backtranslate)");
+    return *methods ? 0 : aft_error_set(err, "no augmentation method given (synonym, eda, backtranslate, typo)");
 }
 
 void aft_augment_result_free(aft_augment_result *res)
@@ -230,6 +231,8 @@ static int plan(run *r, aft_error *err)
         return aft_error_set(err, "variants per record must be at least 1");
     if ((o->methods & AFT_AUG_SYNONYM) && o->rate[AFT_OP_SYNONYM] <= 0)
         return aft_error_set(err, "the synonym method needs a synonym rate above 0");
+    if ((o->methods & AFT_AUG_TYPO) && o->rate[AFT_OP_TYPO] <= 0)
+        return aft_error_set(err, "the typo method needs a typo rate above 0");
     for (int op = AFT_OP_INSERT; op <= AFT_OP_DELETE; op++)
         if (o->rate[op] > 0)
             r->eda_ops[r->neda++] = (aft_aug_op)op;
@@ -239,12 +242,12 @@ static int plan(run *r, aft_error *err)
         (!o->there || !o->pivot || !o->pivot[0] || !o->language || !o->language[0]))
         return aft_error_set(err, "back-translation needs a translator, a pivot language and "
                                   "the records' language");
-    static const int order[] = {AFT_AUG_SYNONYM, AFT_AUG_EDA, AFT_AUG_BACKTRANSLATE};
-    for (size_t k = 0; k < 3; k++)
+    static const int order[] = {AFT_AUG_SYNONYM, AFT_AUG_EDA, AFT_AUG_BACKTRANSLATE, AFT_AUG_TYPO};
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
         if (o->methods & (unsigned)order[k])
             r->kinds[r->nkinds++] = order[k];
     if (r->nkinds == 0)
-        return aft_error_set(err, "no augmentation method given (synonym, eda, backtranslate)");
+        return aft_error_set(err, "no augmentation method given (synonym, eda, backtranslate, typo)");
     if (o->n_only && !(r->only_seen = calloc(o->n_only, 1)))
         return aft_error_set(err, "out of memory");
     return pick_records(r, err);
@@ -525,10 +528,13 @@ static void slot_rng(aft_rng *rng, uint64_t seed, const job *j, size_t k)
 static int make_variants(run *r, const job *j, aft_augment_result *res, aft_error *err)
 {
     static const aft_variant_method eda_method[AFT_OP_COUNT] = {AFT_VM_SYNONYM, AFT_VM_INSERT,
-                                                                AFT_VM_SWAP, AFT_VM_DELETE};
+                                                                AFT_VM_SWAP, AFT_VM_DELETE,
+                                                                AFT_VM_TYPO};
     for (size_t k = 0; k < r->o->per_record; k++) {
         int kind = slot_kind(r, j->rec, k);
-        aft_aug_op op = kind == AFT_AUG_EDA ? slot_eda_op(r, j->rec, k) : AFT_OP_SYNONYM;
+        aft_aug_op op = kind == AFT_AUG_EDA    ? slot_eda_op(r, j->rec, k)
+                        : kind == AFT_AUG_TYPO ? AFT_OP_TYPO
+                                               : AFT_OP_SYNONYM;
         aft_variant_method m = kind == AFT_AUG_BACKTRANSLATE ? AFT_VM_BACKTRANSLATE : eda_method[op];
         aft_rng rng;
         slot_rng(&rng, r->o->seed, j, k);

@@ -443,9 +443,53 @@ static void test_dataset_only_and_no_split(void **state)
     assert_int_equal(m, AFT_AUG_SYNONYM | AFT_AUG_EDA);
     assert_int_equal(aft_augment_parse_methods("synonym,magic", &m, &err), -1);
     assert_non_null(strstr(err.msg, "unknown augmentation method 'magic'"));
+    assert_non_null(strstr(err.msg, "typo)"));
+    assert_int_equal(aft_augment_parse_methods("typo", &m, &err), 0);
+    assert_int_equal(m, AFT_AUG_TYPO);
+    o.methods = AFT_AUG_TYPO;
+    src[0].implied = AFT_SPLIT_TRAIN;
+    assert_int_equal(aft_augment(src, 1, &o, &res, &err), -1);
+    assert_string_equal(err.msg, "the typo method needs a typo rate above 0");
     aft_synonyms_free(us);
     aft_dataset_free(train);
     aft_dataset_free(test);
+}
+
+/* typo: variants mistyped character by character (no lexicon needed),
+ * labelled "typo", reproducible, alternating with another method. */
+static void test_dataset_typo(void **state)
+{
+    (void)state;
+    aft_dataset *train = write_and_open("train3.jsonl", train_jsonl);
+    aft_augment_source src[1] = {{train, AFT_SPLIT_TRAIN}};
+    aft_augment_opts o = {.methods = AFT_AUG_TYPO, .per_record = 2, .seed = 3};
+    o.rate[AFT_OP_TYPO] = 0.3;
+    aft_augment_result res, again;
+    aft_error err = {0};
+    assert_int_equal(aft_augment(src, 1, &o, &res, &err), 0);
+    assert_true(res.made[AFT_VM_TYPO] >= 8 && res.count == res.made[AFT_VM_TYPO]);
+    for (size_t i = 0; i < res.count; i++) {
+        cJSON *j = cJSON_Parse(res.items[i].json);
+        assert_string_equal(str_of(cJSON_GetObjectItem(j, "augmented"), "method"), "typo");
+        assert_string_not_equal(res.items[i].text, res.items[i].source_text);
+        cJSON_Delete(j);
+    }
+    assert_string_equal(aft_variant_method_name(AFT_VM_TYPO), "typo");
+    assert_int_equal(aft_augment(src, 1, &o, &again, &err), 0);
+    assert_int_equal(again.count, res.count);
+    for (size_t i = 0; i < res.count; i++)
+        assert_string_equal(again.items[i].json, res.items[i].json);
+    aft_augment_result_free(&again);
+    aft_augment_result_free(&res);
+    /* with EDA's delete: the two take turns over each record's variants */
+    o.methods = AFT_AUG_TYPO | AFT_AUG_EDA;
+    o.rate[AFT_OP_DELETE] = 0.5;
+    assert_int_equal(aft_augment(src, 1, &o, &res, &err), 0);
+    assert_true(res.made[AFT_VM_TYPO] > 0 && res.made[AFT_VM_DELETE] + res.unchanged[AFT_VM_DELETE] +
+                                                 res.dup_existing[AFT_VM_DELETE] +
+                                                 res.dup_variant[AFT_VM_DELETE] > 0);
+    aft_augment_result_free(&res);
+    aft_dataset_free(train);
 }
 
 /* The pass in steps gives what aft_augment gives; once read, the sources
@@ -534,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_dataset_pass),
         cmocka_unit_test(test_dataset_only_and_no_split),
+        cmocka_unit_test(test_dataset_typo),
         cmocka_unit_test(test_pass_in_steps),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
