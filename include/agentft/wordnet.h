@@ -61,7 +61,10 @@ int aft_wordnet_irregular(const aft_wordnet *wn, const char *base, aft_pos pos,
  * senses in the order the index gives them (most frequent first), parts of
  * speech in the order of aft_pos for AFT_POS_ANY. Underscores become spaces,
  * adjective markers such as "(a)" are dropped; the word itself, its base
- * forms and duplicates are left out. Appended to out. Returns 0 (an unknown
+ * forms and duplicates are left out, and, where the index carries SemCor's
+ * tag counts (the real database does), words it never tagged in that part
+ * of speech: too rare to stand in ("hebdomad" for week). Appended to out.
+ * Returns 0 (an unknown
  * word has no synonyms), or -1 when a data line is malformed (FILE:LINE). */
 int aft_wordnet_synonyms(const aft_wordnet *wn, const char *word, aft_pos pos,
                          aft_wordlist *out, aft_error *err);

@@ -14,11 +14,13 @@
 static const char *const pos_files[NPOS] = {"noun", "verb", "adj", "adv"};
 static const char pos_chars[NPOS] = {'n', 'v', 'a', 'r'};
 
-/* One index line: the lemma (NUL-terminated inside the index buffer) and its
- * synset offsets, a slice of the database's offsets array. */
+/* One index line: the lemma (NUL-terminated inside the index buffer), its
+ * synset offsets (a slice of the database's offsets array, most frequent
+ * sense first) and how many of its senses the SemCor corpus tagged. */
 typedef struct wn_entry {
     const char *lemma;
     uint32_t first, count;
+    uint32_t tagged;
 } wn_entry;
 
 /* One exception line: an inflected form and its base forms (nbases strings,
@@ -46,6 +48,7 @@ typedef struct wn_db {
     size_t n_excs, cap_excs;
     wn_rev *revs;
     size_t n_revs;
+    int has_tags;               /* some entry has tagged senses (the real database does) */
 } wn_db;
 
 struct aft_wordnet {
@@ -165,7 +168,7 @@ static int parse_index_line(wn_db *db, int pos, char *line, char *end, size_t li
     const char *why;
     char *p = line;
     char *lemma = next_field(&p, end), *pc = next_field(&p, end);
-    unsigned long n_syn, n_ptr, skip, off;
+    unsigned long n_syn, n_ptr, counts[2], off;
     if (!lemma || !pc) {
         why = "expected at least lemma and part of speech";
     } else if (strlen(pc) != 1 || pc[0] != pos_chars[pos]) {
@@ -179,7 +182,7 @@ static int parse_index_line(wn_db *db, int pos, char *line, char *end, size_t li
             if (!next_field(&p, end))
                 why = "fewer pointer symbols than p_cnt says";
         for (int i = 0; i < 2 && !why; i++)
-            if (parse_count(next_field(&p, end), 100000, &skip) < 0)
+            if (parse_count(next_field(&p, end), 100000, &counts[i]) < 0)
                 why = "bad sense_cnt or tagsense_cnt";
         if (!why && grow((void **)&db->offsets, &db->cap_offsets, db->n_offsets + n_syn,
                          sizeof *db->offsets) < 0)
@@ -198,7 +201,9 @@ static int parse_index_line(wn_db *db, int pos, char *line, char *end, size_t li
         return aft_error_set(err, "%s:%zu: malformed index line: %s", db->index_path, lineno, why);
     if (grow((void **)&db->entries, &db->cap_entries, db->n_entries + 1, sizeof *db->entries) < 0)
         return aft_error_set(err, "%s: out of memory", db->index_path);
-    db->entries[db->n_entries++] = (wn_entry){lemma, (uint32_t)db->n_offsets, (uint32_t)n_syn};
+    db->entries[db->n_entries++] =
+        (wn_entry){lemma, (uint32_t)db->n_offsets, (uint32_t)n_syn, (uint32_t)counts[1]};
+    db->has_tags |= counts[1] > 0;
     db->n_offsets += n_syn;
     return 0;
 }
@@ -391,7 +396,7 @@ static int index_form(const char *word, char *buf, size_t size)
 
 static const wn_entry *find_entry(const wn_db *db, const char *lemma)
 {
-    wn_entry key = {lemma, 0, 0};
+    wn_entry key = {.lemma = lemma};
     if (db->n_entries == 0)
         return NULL;
     return bsearch(&key, db->entries, db->n_entries, sizeof key, cmp_entry);
@@ -567,6 +572,16 @@ static int synset_words(const wn_db *db, uint32_t off, aft_wordlist *out, aft_er
     return 0;
 }
 
+/* With tag counts, a word that SemCor never tagged in this part of speech
+ * ("hebdomad" for week, "emplacement" for location) is too rare to stand in
+ * for another: a synonym must be tagged at least once. */
+static int common_enough(const wn_db *db, const char *lemma)
+{
+    char form[256];
+    const wn_entry *e = index_form(lemma, form, sizeof form) < 0 ? NULL : find_entry(db, form);
+    return !db->has_tags || (e && e->tagged > 0);
+}
+
 static int synonyms_pos(const wn_db *db, const char *word, const aft_wordlist *bases,
                         aft_wordlist *out, aft_error *err)
 {
@@ -581,7 +596,8 @@ static int synonyms_pos(const wn_db *db, const char *word, const aft_wordlist *b
             rc = synset_words(db, db->offsets[e->first + s], &words, err);
             for (size_t w = 0; rc == 0 && w < words.count; w++) {
                 const char *x = words.items[w];
-                if (same_word(x, word) || aft_wordlist_has(bases, x) || aft_wordlist_has(out, x))
+                if (same_word(x, word) || aft_wordlist_has(bases, x) ||
+                    aft_wordlist_has(out, x) || !common_enough(db, x))
                     continue;
                 if (aft_wordlist_push(out, x, strlen(x)) < 0)
                     rc = aft_error_set(err, "out of memory");

@@ -220,6 +220,28 @@ static void test_malformed_data_at_lookup(void **state)
     aft_test_rmtree(dir);
 }
 
+/* With SemCor tag counts in an index, a synonym that was never tagged in
+ * that part of speech (or has no index line) is too rare to offer; a part
+ * of speech without counts keeps every synonym. */
+static void test_rare_synonyms_left_out(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    broken_copy(dir, sizeof dir, "index.noun",
+                "auto n 1 1 @ 1 1 00000154  \ncar n 2 1 @ 2 2 00000154 00000232  \n"
+                "motorcar n 1 1 @ 1 0 00000154  \n");
+    aft_error err = {0};
+    aft_wordnet *wn = aft_wordnet_open(dir, &err);
+    assert_non_null(wn);
+    char buf[512];
+    syns(wn, "car", AFT_POS_NOUN, buf, sizeof buf);
+    assert_string_equal(buf, "auto");
+    syns(wn, "quickly", AFT_POS_ADV, buf, sizeof buf);
+    assert_string_equal(buf, "rapidly|speedily");
+    aft_wordnet_free(wn);
+    aft_test_rmtree(dir);
+}
+
 /* Debian's wordnet-base, when installed (CI installs it). */
 static void test_debian_wordnet(void **state)
 {
@@ -247,6 +269,13 @@ static void test_debian_wordnet(void **state)
     assert_true(strncmp(buf, "travel|", 7) == 0);
     syns(wn, "children", AFT_POS_NOUN, buf, sizeof buf);
     assert_true(strncmp(buf, "kid|", 4) == 0);
+    /* rare words are not offered: week's "hebdomad", location's "emplacement" */
+    syns(wn, "week", AFT_POS_NOUN, buf, sizeof buf);
+    assert_null(strstr(buf, "hebdomad"));
+    assert_non_null(strstr(buf, "workweek"));
+    syns(wn, "location", AFT_POS_NOUN, buf, sizeof buf);
+    assert_null(strstr(buf, "emplacement"));
+    assert_non_null(strstr(buf, "position"));
     /* every adjective synset can be read (markers stripped, no error) */
     syns(wn, "big", AFT_POS_ADJ, buf, sizeof buf);
     assert_null(strchr(buf, '('));
@@ -261,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_fake_morphology),
         cmocka_unit_test(test_malformed_files),
         cmocka_unit_test(test_malformed_data_at_lookup),
+        cmocka_unit_test(test_rare_synonyms_left_out),
         cmocka_unit_test(test_debian_wordnet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
