@@ -1,5 +1,6 @@
 /* Private layout of aft_tokenizer and the helpers that tokenizer.c,
- * pretokenize.c, bpe_train.c and tokenizer_json.c share. Not public API. */
+ * bpe_merge.c, tokenizer_encode.c, pretokenize.c, bpe_train.c and
+ * tokenizer_json.c share. Not public API. */
 #ifndef AGENTFT_TOKENIZER_INTERNAL_H
 #define AGENTFT_TOKENIZER_INTERNAL_H
 
