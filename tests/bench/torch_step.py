@@ -18,7 +18,7 @@ import torch.nn.functional as F
 ACTIONS = 16
 INFER_T = 64
 GEMM_N = 2048
-# name: d, L, H, T, B, V, max_seq, steps, warm-up, batch-1 runs, batch-32 runs (as in cmd_bench.c)
+# name: d, L, H, T, B, V, max_seq, steps, warm-up, batch-1 runs, batch-32 runs (as in bench_measure.c)
 SIZES = {
     "tiny": (128, 2, 4, 64, 16, 4096, 64, 20, 3, 20, 5),
     "small": (256, 4, 4, 128, 8, 8192, 128, 10, 2, 20, 5),
