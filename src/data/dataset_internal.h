@@ -1,5 +1,5 @@
 /* Private layout of aft_dataset and the helpers that diag.c, dataset.c,
- * dataset_load.c, dataset_save.c, dataset_edit.c and journal.c share.
+ * dataset_load.c, dataset_save.c, the dataset_edit*.c files and journal.c share.
  * Not part of the public API. */
 #ifndef AGENTFT_DATASET_INTERNAL_H
 #define AGENTFT_DATASET_INTERNAL_H
@@ -134,7 +134,7 @@ void aft_ds_set_facts(aft_rec *r, const aft_info *info, uint32_t action);
  * load's duplicate-id warnings and aft_dataset_line_number). */
 size_t aft_ds_line_of(const aft_dataset *ds, size_t rec);
 
-/* --- dataset_edit.c ------------------------------------------------------ */
+/* --- dataset_edit_records.c ---------------------------------------------- */
 
 /* Applies one journal op without journaling it (replay at open). */
 int aft_ds_replay(aft_dataset *ds, const cJSON *op, aft_error *err);
