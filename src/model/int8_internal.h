@@ -94,7 +94,7 @@ int aft_q8_weights_finish(aft_q8_weights *w, const struct aft_model *m);
 void aft_q8_weights_free(aft_q8_weights *w);
 
 /* DIR/config.json as a model config with an action head of n_actions
- * (checkpoint.c; ov as aft_checkpoint_load_model's overrides, may be NULL). */
+ * (checkpoint_config.c; ov as aft_checkpoint_load_model's overrides, may be NULL). */
 int aft_checkpoint_read_config(const char *dir, const aft_model_config *ov, int n_actions,
                                aft_model_config *c, aft_error *err);
 
