@@ -60,7 +60,9 @@ void aft_eval_input_free(aft_eval_input *in);
 /* ---- sections (each returns a new cJSON object, or NULL with err) ---- */
 
 /* "task": accuracy, macro/weighted F1, macro precision/recall, per_action
- * [{action, precision, recall, f1, support, predicted}], confusion {actions,
+ * [{action, precision, recall, f1, support, predicted}], with a fallback
+ * action fallback {action, other_examples, other_accuracy (on the examples
+ * of the other actions), examples, recall, predicted, precision}, confusion {actions,
  * matrix (gold rows, predicted columns)}, top_confusions [{gold, predicted,
  * count}], misclassified [{record, line, id, context, gold, predicted,
  * confidence}] (the most confident mistakes first), misclassified_total,

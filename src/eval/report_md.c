@@ -89,6 +89,13 @@ static void summary(md_buf *b, const cJSON *r)
             md_cell(&t, keys[i][1]);
             md_cell(&t, md_fix(md_jnum(task, keys[i][0]), 4).s);
         }
+        const cJSON *fb = md_jsection(task, "fallback");
+        if (fb && md_jstr(fb, "action")) {
+            md_cellf(&t, "accuracy on actions other than %s", md_jstr(fb, "action"));
+            md_cell(&t, md_pct(md_jnum(fb, "other_accuracy")).s);
+            md_cellf(&t, "%s caught (recall)", md_jstr(fb, "action"));
+            md_cell(&t, md_pct(md_jnum(fb, "recall")).s);
+        }
     }
     if (cal) {
         md_cell(&t, "expected calibration error");

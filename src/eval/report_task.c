@@ -233,6 +233,36 @@ static size_t count_scored(const aft_eval_input *in)
     return n;
 }
 
+/* With a fallback action (eval.reject_action), the two figures intent
+ * detection is judged by: accuracy on the examples of the other actions,
+ * and how many of the fallback's own examples it catches (and how many
+ * fallbacks were right). */
+static void add_fallback(cJSON *task, const aft_eval_input *in)
+{
+    int32_t fb = aft_predictor_reject(in->pred)->action;
+    if (fb < 0)
+        return;
+    size_t others = 0, others_right = 0, own = 0, caught = 0, given = 0;
+    for (size_t k = 0; k < in->examples.count; k++) {
+        if (!scored(in, k))
+            continue;
+        int is_own = in->examples.items[k].label == fb;
+        own += is_own;
+        others += !is_own;
+        caught += is_own && correct(in, k);
+        others_right += !is_own && correct(in, k);
+        given += in->predicted[k] == fb;
+    }
+    cJSON *o = cJSON_AddObjectToObject(task, "fallback");
+    cJSON_AddStringToObject(o, "action", aft_predictor_actions(in->pred)->names[fb]);
+    cJSON_AddNumberToObject(o, "other_examples", (double)others);
+    add_num(o, "other_accuracy", others ? (double)others_right / (double)others : 0, others > 0);
+    cJSON_AddNumberToObject(o, "examples", (double)own);
+    add_num(o, "recall", own ? (double)caught / (double)own : 0, own > 0);
+    cJSON_AddNumberToObject(o, "predicted", (double)given);
+    add_num(o, "precision", given ? (double)caught / (double)given : 0, given > 0);
+}
+
 cJSON *aft_report_task(const aft_eval_input *in, const aft_report_opts *opts, aft_error *err)
 {
     const aft_action_set *acts = aft_predictor_actions(in->pred);
@@ -252,6 +282,7 @@ cJSON *aft_report_task(const aft_eval_input *in, const aft_report_opts *opts, af
     add_num(task, "weighted_f1", s.weighted_f1, n > 0);
     add_num(task, "macro_precision", s.macro_precision, n > 0);
     add_num(task, "macro_recall", s.macro_recall, n > 0);
+    add_fallback(task, in);
     cJSON_AddItemToObject(task, "per_action", per_action_json(acts, per));
     cJSON_AddItemToObject(task, "confusion", confusion_json(acts, &conf));
     if (!(top = top_confusions_json(acts, &conf, err)))

@@ -174,6 +174,12 @@ static void summary(report_view *v)
         rv_add(l, ROLE_WARNING, RL_TEXT, NULL,
                "fallback     %s not applied: the checkpoint has no calibrated threshold",
                fallback);
+    const cJSON *fb = obj(t, "fallback");
+    const char *fb_action = rv_str(fb, "action");
+    if (fb)
+        rv_add(l, ROLE_NORMAL, RL_TEXT, NULL, "             other actions %s right, %s %s caught",
+               pct(&a, rv_num(fb, "other_accuracy")), fb_action ? fb_action : "?",
+               pct(&b, rv_num(fb, "recall")));
     if (mc)
         rv_add(l, ROLE_DIM, RL_TEXT, NULL, "machine      %s cores, %s threads",
                fx(&a, "%.0f", rv_num(mc, "cores")), fx(&b, "%.0f", rv_num(mc, "threads")));

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "agentft/checkpoint.h"
@@ -223,6 +224,7 @@ static void test_task_hand_computed(void **state)
     assert_string_equal(str(m1, "context"), "x|y");
     NEAR(num(get(t, "unknown_actions"), "count"), 0);
     assert_int_equal(cJSON_GetArraySize(get(get(t, "unknown_actions"), "actions")), 0);
+    assert_null(cJSON_GetObjectItem(t, "fallback")); /* the model has no reject action */
     cJSON_Delete(t);
     /* The list is cut to misclassified_max; the total stays. */
     t = task_of(&in, 1);
@@ -230,6 +232,52 @@ static void test_task_hand_computed(void **state)
     NEAR(num(t, "misclassified_total"), 2);
     cJSON_Delete(t);
     aft_eval_input_free(&in);
+}
+
+/* A model whose run falls back to status: accuracy on the other actions'
+ * examples, and the fallback's recall and precision. */
+static void test_fallback_figures(void **state)
+{
+    (void)state;
+    char cfg[4300];
+    snprintf(cfg, sizeof cfg, "%s/ckpt/config.yaml", tmpdir);
+    const char *yaml = "dataset:\n  train: d.jsonl\neval:\n  reject_action: status\n"
+                       "  reject_below: 0.5\n";
+    aft_error err = {0};
+    assert_int_equal(aft_write_file_atomic(cfg, yaml, strlen(yaml), &err), 0);
+    char dir[4300];
+    snprintf(dir, sizeof dir, "%s/ckpt", tmpdir);
+    aft_predictor *with = aft_predictor_open(dir, NULL, 1, &err);
+    unlink(cfg);
+    if (!with)
+        fail_msg("%s", err.msg);
+    const char *data = R("a", "book") R("b", "status") R("c", "cancel") R("d", "status")
+        R("e", "book");
+    int32_t p[] = {0, 2, 2, 1, 0};
+    float c[] = {0.9f, 0.4f, 0.3f, 0.8f, 0.9f};
+    aft_eval_input in;
+    make_input(&in, data, p, c);
+    in.pred = with;
+    cJSON *t = task_of(&in, 0);
+    const cJSON *fb = get(t, "fallback");
+    assert_string_equal(str(fb, "action"), "status");
+    NEAR(num(fb, "other_examples"), 3);
+    NEAR(num(fb, "other_accuracy"), 2.0 / 3.0); /* the cancel became status */
+    NEAR(num(fb, "examples"), 2);
+    NEAR(num(fb, "recall"), 0.5);
+    NEAR(num(fb, "predicted"), 2);
+    NEAR(num(fb, "precision"), 0.5);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "kind", "report");
+    cJSON_AddItemToObject(r, "task", t);
+    char *md = aft_report_markdown(r);
+    assert_non_null(strstr(md, "| accuracy on actions other than status |"));
+    assert_non_null(strstr(md, "| status caught (recall)"));
+    free(md);
+    cJSON_Delete(r);
+    in.pred = pred;
+    aft_eval_input_free(&in);
+    aft_predictor_free(with);
 }
 
 /* cancel is never predicted; status has neither gold examples nor predictions. */
@@ -639,6 +687,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_task_hand_computed),
         cmocka_unit_test(test_never_predicted_and_empty_class),
+        cmocka_unit_test(test_fallback_figures),
         cmocka_unit_test(test_single_class),
         cmocka_unit_test(test_unknown_actions),
         cmocka_unit_test(test_length_buckets),
