@@ -63,6 +63,13 @@ const aft_reject_rule *aft_predictor_reject(const aft_predictor *p);
  * ignored where the config has no eval.reject_keep. */
 void aft_predictor_set_reject_threshold(aft_predictor *p, double threshold);
 
+/* Calibrates the fallback's threshold here and now: the one that keeps
+ * `keep` (0..1] of set's examples labelled with another action (with the
+ * run's eval.reject_score), as eval.reject_keep does at each validation.
+ * An error when the run has no eval.reject_action. */
+int aft_predictor_calibrate_reject(aft_predictor *p, const aft_example_set *set, double keep,
+                                   aft_error *err);
+
 /* Example options for this model: its max_seq, with_target as asked. */
 aft_example_opts aft_predictor_example_opts(const aft_predictor *p, int with_target,
                                             int split_filter, aft_split implied);

@@ -30,6 +30,9 @@ typedef struct aft_report_opts {
     int quick;                 /* fewer latency samples and robustness examples (tests) */
     int skip_efficiency;       /* leave the timing section out (deterministic output) */
     size_t misclassified_max;  /* list length in the report (0 = 200) */
+    double reject_keep;        /* > 0: calibrate the fallback on the run's valid split to
+                                * keep this share of its other actions' examples, instead
+                                * of the checkpoint's threshold (--reject-keep) */
     /* When not NULL and it becomes non-zero (another thread), the build
      * stops at the next section or example and fails with "cancelled". */
     const atomic_int *cancel;
@@ -47,11 +50,13 @@ typedef struct aft_eval_input {
     int32_t *predicted;           /* per example: action id */
     float *confidence;            /* per example: its probability */
     const char *source;           /* what was evaluated, for the report ("test split of X") */
+    char *calibrated_on;          /* with opts->reject_keep: "valid split of X (N examples)" */
 } aft_eval_input;
 
 /* Loads the data (opts->data_path or the run's test split: the test file, or
  * the records marked "split": "test" in its train file), encodes and
- * classifies it. Examples whose action the model never saw are kept (label -1)
+ * classifies it, the fallback first calibrated on the run's valid split
+ * where opts->reject_keep asks. Examples whose action the model never saw are kept (label -1)
  * and reported, not scored. Free with aft_eval_input_free. */
 int aft_eval_input_load(aft_eval_input *in, aft_predictor *p, const aft_report_opts *opts,
                         aft_error *err);

@@ -13,7 +13,7 @@
 #define EVAL_PATH_MAX 4096
 
 typedef struct eval_flags {
-    const char *data, *checkpoint, *seed;
+    const char *data, *checkpoint, *seed, *reject_keep;
     int quick, no_timing, json, compare;
 } eval_flags;
 
@@ -178,6 +178,7 @@ int cmd_eval(int argc, char **argv)
     cli_opt opts[] = {{"--data", 1, &f.data, NULL},
                       {"--checkpoint", 1, &f.checkpoint, NULL},
                       {"--seed", 1, &f.seed, NULL},
+                      {"--reject-keep", 1, &f.reject_keep, NULL},
                       {"--quick", 0, NULL, &f.quick},
                       {"--no-timing", 0, NULL, &f.no_timing},
                       {"--json", 0, NULL, &f.json},
@@ -204,8 +205,17 @@ int cmd_eval(int argc, char **argv)
     unsigned long long seed = 1;
     if (f.seed && cli_parse_u64("--seed", f.seed, &seed) < 0)
         return CLI_USAGE;
+    double keep = 0;
+    if (f.reject_keep && cli_parse_double("--reject-keep", f.reject_keep, &keep) < 0)
+        return CLI_USAGE;
+    if (f.reject_keep && !(keep > 0 && keep <= 1)) {
+        fprintf(stderr, "agentft eval: --reject-keep %s is out of range (above 0, at most 1)\n",
+                f.reject_keep);
+        return CLI_USAGE;
+    }
     aft_report_opts o = {.data_path = f.data, .checkpoint = f.checkpoint, .seed = seed,
-                         .quick = f.quick, .skip_efficiency = f.no_timing};
+                         .quick = f.quick, .skip_efficiency = f.no_timing,
+                         .reject_keep = keep};
     if (f.compare)
         return eval_compare(args.positional[0], args.positional[1], &f, &o);
     return eval_one(args.positional[0], &f, &o);

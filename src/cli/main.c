@@ -173,8 +173,9 @@ const cli_command cli_commands[] = {
      "  --quiet         print only the run directory and the summary\n"
      "  --test          at the end, evaluate the best checkpoint on the test split\n",
      cmd_resume},
-    {"eval", "RUN [--data FILE] [--checkpoint best|step-N] [--seed N] [--quick] [--no-timing] "
-             "[--json] | --compare RUN_A RUN_B [--data FILE] [--checkpoint best|step-N]",
+    {"eval", "RUN [--data FILE] [--checkpoint best|step-N] [--seed N] [--reject-keep F] "
+             "[--quick] [--no-timing] [--json] | --compare RUN_A RUN_B [--data FILE] "
+             "[--checkpoint best|step-N]",
      "evaluation report of a run, or an A/B comparison of two runs",
      "Evaluates a run's checkpoint on its test split (the test file, or the records\n"
      "marked \"split\": \"test\") and writes RUN/report.json and RUN/report.md, then\n"
@@ -188,6 +189,10 @@ const cli_command cli_commands[] = {
      "  --data FILE       evaluate on every record of FILE instead (a bad line is an error)\n"
      "  --checkpoint C    best (the default when the run has one) or step-N\n"
      "  --seed N          seed of the perturbations and the bootstrap (default 1)\n"
+     "  --reject-keep F   with eval.reject_action: set the fallback's threshold from the\n"
+     "                    run's valid split to keep F (0..1) of its other actions'\n"
+     "                    examples, instead of the checkpoint's (try an operating point\n"
+     "                    without training again)\n"
      "  --quick           fewer latency samples and robustness examples\n"
      "  --no-timing       leave the efficiency section out (the rest is deterministic)\n"
      "  --json            print the JSON instead of the Markdown\n"

@@ -292,9 +292,14 @@ static uint64_t *by_length(const aft_example_set *set, const size_t *idx, size_t
     return order;
 }
 
-int aft_predictor_classify(aft_predictor *p, const aft_example_set *set, const size_t *idx,
-                           size_t n, int batch_size, int32_t *pred, float *conf, float *probs,
-                           aft_error *err)
+/* What to do with one example's logits: out_at is its position in the
+ * caller's order. */
+typedef void (*logits_sink)(aft_predictor *p, const float *logits, size_t out_at, void *ctx);
+
+/* Runs examples idx[0..n) (all when idx is NULL) through the model in
+ * batches of batch_size, by length. */
+static int run_batches(aft_predictor *p, const aft_example_set *set, const size_t *idx, size_t n,
+                       int batch_size, logits_sink sink, void *ctx, aft_error *err)
 {
     if (!idx)
         n = set->count;
@@ -322,18 +327,70 @@ int aft_predictor_classify(aft_predictor *p, const aft_example_set *set, const s
         if ((rc = aft_model_forward(p->model, &run, &fo, &r, err)) < 0)
             break;
         const float *logits = aft_model_action_logits(p->model);
-        for (size_t k = 0; k < m; k++) {
-            float pr;
-            int32_t a = aft_reject_predict(&p->reject, logits + k * A, A, &pr, NULL);
-            if (pred)
-                pred[at[k]] = a;
-            if (conf)
-                conf[at[k]] = pr;
-            if (probs)
-                softmax_row(logits + k * A, A, probs + at[k] * A);
-        }
+        for (size_t k = 0; k < m; k++)
+            sink(p, logits + k * A, at[k], ctx);
     }
     free(order);
+    return rc;
+}
+
+typedef struct classify_out {
+    int32_t *pred;
+    float *conf, *probs;
+} classify_out;
+
+static void classify_sink(aft_predictor *p, const float *logits, size_t at, void *ctx)
+{
+    classify_out *o = ctx;
+    size_t A = p->actions.count;
+    float pr;
+    int32_t a = aft_reject_predict(&p->reject, logits, A, &pr, NULL);
+    if (o->pred)
+        o->pred[at] = a;
+    if (o->conf)
+        o->conf[at] = pr;
+    if (o->probs)
+        softmax_row(logits, A, o->probs + at * A);
+}
+
+int aft_predictor_classify(aft_predictor *p, const aft_example_set *set, const size_t *idx,
+                           size_t n, int batch_size, int32_t *pred, float *conf, float *probs,
+                           aft_error *err)
+{
+    classify_out o = {pred, conf, probs};
+    return run_batches(p, set, idx, n, batch_size, classify_sink, &o, err);
+}
+
+static void score_sink(aft_predictor *p, const float *logits, size_t at, void *ctx)
+{
+    ((double *)ctx)[at] = aft_reject_score_of(logits, p->actions.count, p->reject.score);
+}
+
+int aft_predictor_calibrate_reject(aft_predictor *p, const aft_example_set *set, double keep,
+                                   aft_error *err)
+{
+    if (p->reject.action < 0)
+        return aft_error_set(err, "the run has no eval.reject_action: there is no fallback "
+                             "to calibrate");
+    if (!(keep > 0 && keep <= 1))
+        return aft_error_set(err, "the share to keep must be in (0, 1], not %g", keep);
+    size_t n = set->count;
+    double *scores = malloc((n ? n : 1) * sizeof *scores);
+    if (!scores)
+        return aft_error_set(err, "out of memory");
+    int rc = run_batches(p, set, NULL, n, 32, score_sink, scores, err);
+    size_t m = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (set->items[i].label >= 0 && set->items[i].label != p->reject.action)
+            scores[m++] = scores[i];
+    if (rc == 0 && m == 0)
+        rc = aft_error_set(err, "no examples of other actions than the fallback to calibrate on");
+    if (rc == 0) {
+        p->reject.keep = keep;
+        p->reject.below = aft_reject_calibrate(scores, m, keep);
+        p->reject.calibrated = 1;
+    }
+    free(scores);
     return rc;
 }
 

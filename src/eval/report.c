@@ -32,7 +32,7 @@ static void add_model(cJSON *root, aft_predictor *p)
 }
 
 /* The fallback for unsure predictions that the scores below include. */
-static void add_reject(cJSON *root, const aft_predictor *p)
+static void add_reject(cJSON *root, const aft_predictor *p, const char *calibrated_on)
 {
     const aft_reject_rule *r = aft_predictor_reject(p);
     if (r->action < 0)
@@ -45,6 +45,8 @@ static void add_reject(cJSON *root, const aft_predictor *p)
     if (r->keep > 0)
         cJSON_AddNumberToObject(o, "keep", r->keep);
     cJSON_AddBoolToObject(o, "applied", aft_reject_active(r));
+    if (calibrated_on)
+        cJSON_AddStringToObject(o, "calibrated_on", calibrated_on);
 }
 
 static void add_header(cJSON *root, const aft_eval_input *in, const char *run_dir,
@@ -63,7 +65,7 @@ static void add_header(cJSON *root, const aft_eval_input *in, const char *run_di
     cJSON_AddNumberToObject(root, "bad_lines_skipped", (double)aft_dataset_bad_lines(in->ds));
     cJSON_AddNumberToObject(root, "seed", (double)opts->seed);
     add_model(root, in->pred);
-    add_reject(root, in->pred);
+    add_reject(root, in->pred, in->calibrated_on);
     cJSON *mach = cJSON_AddObjectToObject(root, "machine");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cJSON_AddNumberToObject(mach, "cores", (double)(cores > 0 ? cores : 1));

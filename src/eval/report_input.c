@@ -11,25 +11,28 @@
 
 #define EVAL_BATCH 32
 
-/* Where the run's test records are: the file and the split its unmarked
- * records fall in (as the trainer reads dataset.path or dataset.train,
- * valid and test). */
+/* Where the run's test (or valid) records are: the file and the split its
+ * unmarked records fall in (as the trainer reads dataset.path or
+ * dataset.train, valid and test). */
 typedef struct test_source {
     const char *path;
     aft_split implied;
 } test_source;
 
-static int run_test_source(const aft_predictor *p, test_source *src, aft_error *err)
+static int run_split_source(const aft_predictor *p, aft_split split, test_source *src,
+                            aft_error *err)
 {
     const aft_config *cfg = aft_predictor_config(p);
+    const char *name = aft_split_name(split);
     if (!cfg)
-        return aft_error_set(err, "%s is a checkpoint folder without a run: it has no test "
+        return aft_error_set(err, "%s is a checkpoint folder without a run: it has no %s "
                              "data, so name the data to evaluate on (--data FILE)",
-                             aft_predictor_checkpoint_dir(p));
-    static const struct {
+                             aft_predictor_checkpoint_dir(p), name);
+    struct {
         aft_key key;
         aft_split implied;
-    } order[] = {{AFT_K_DATASET, AFT_SPLIT_NONE}, {AFT_K_TEST_FILE, AFT_SPLIT_TEST},
+    } order[] = {{AFT_K_DATASET, AFT_SPLIT_NONE},
+                 {split == AFT_SPLIT_VALID ? AFT_K_VALID_FILE : AFT_K_TEST_FILE, split},
                  {AFT_K_TRAIN_FILE, AFT_SPLIT_TRAIN}};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         const char *path = aft_config_string(cfg, order[i].key);
@@ -40,7 +43,7 @@ static int run_test_source(const aft_predictor *p, test_source *src, aft_error *
         }
     }
     return aft_error_set(err, "the run's config names no dataset (dataset.path or "
-                         "dataset.test); name the data to evaluate on (--data FILE)");
+                         "dataset.%s); name the data to evaluate on (--data FILE)", name);
 }
 
 /* Bad lines make a report on given data meaningless (the records the user
@@ -84,7 +87,7 @@ static int load_examples(aft_eval_input *in, const aft_report_opts *opts, aft_er
 {
     test_source src = {opts->data_path, AFT_SPLIT_NONE};
     int whole = opts->data_path != NULL;
-    if (!whole && run_test_source(in->pred, &src, err) < 0)
+    if (!whole && run_split_source(in->pred, AFT_SPLIT_TEST, &src, err) < 0)
         return -1;
     const aft_config *cfg = aft_predictor_config(in->pred);
     int bad_ok = !whole && !aft_config_bool(cfg, AFT_K_STRICT);
@@ -107,6 +110,37 @@ static int load_examples(aft_eval_input *in, const aft_report_opts *opts, aft_er
     return 0;
 }
 
+/* --reject-keep: the fallback's threshold from the run's valid split, as the
+ * trainer calibrates it, for another share to keep. */
+static int calibrate_on_valid(aft_eval_input *in, double keep, aft_error *err)
+{
+    test_source src;
+    if (run_split_source(in->pred, AFT_SPLIT_VALID, &src, err) < 0)
+        return -1;
+    const aft_config *cfg = aft_predictor_config(in->pred);
+    aft_dataset *ds = open_data(src.path, !aft_config_bool(cfg, AFT_K_STRICT), err);
+    if (!ds)
+        return -1;
+    aft_example_set valid;
+    aft_example_set_init(&valid);
+    aft_example_opts eo = aft_predictor_example_opts(in->pred, 0, AFT_SPLIT_VALID, src.implied);
+    int rc = aft_examples_add(&valid, ds, aft_predictor_tokenizer(in->pred),
+                              aft_predictor_actions(in->pred), &eo, err);
+    if (rc == 0 && valid.count == 0)
+        rc = aft_error_set(err, "%s: no valid records to calibrate the fallback on", src.path);
+    if (rc == 0)
+        rc = aft_predictor_calibrate_reject(in->pred, &valid, keep, err);
+    size_t n = strlen(src.path) + 64;
+    if (rc == 0 && (in->calibrated_on = malloc(n)) != NULL)
+        snprintf(in->calibrated_on, n, "valid split of %s (%zu examples)", src.path,
+                 valid.count);
+    else if (rc == 0)
+        rc = aft_error_set(err, "out of memory");
+    aft_example_set_free(&valid);
+    aft_dataset_free(ds);
+    return rc;
+}
+
 int aft_eval_input_load(aft_eval_input *in, aft_predictor *p, const aft_report_opts *opts,
                         aft_error *err)
 {
@@ -122,6 +156,8 @@ int aft_eval_input_load(aft_eval_input *in, aft_predictor *p, const aft_report_o
         aft_error_set(err, "out of memory for %zu predictions", n);
         goto fail;
     }
+    if (opts && opts->reject_keep > 0 && calibrate_on_valid(in, opts->reject_keep, err) < 0)
+        goto fail;
     if (aft_predictor_classify(p, &in->examples, NULL, n, EVAL_BATCH, in->predicted,
                                in->confidence, NULL, err) < 0)
         goto fail;
@@ -140,5 +176,6 @@ void aft_eval_input_free(aft_eval_input *in)
     free(in->predicted);
     free(in->confidence);
     free((char *)in->source);
+    free(in->calibrated_on);
     memset(in, 0, sizeof *in);
 }

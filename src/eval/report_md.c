@@ -28,7 +28,10 @@ static void reject_line(md_buf *b, const cJSON *rj)
     }
     md_printf(b, "- Fallback: %s when the %s is under %s", md_jstr(rj, "action"), score,
               md_fix(md_jnum(rj, "below"), 4).s);
-    if (isfinite(keep))
+    if (isfinite(keep) && md_jstr(rj, "calibrated_on"))
+        md_printf(b, " (calibrated for this report on the %s to keep %s of other actions' "
+                     "examples)", md_jstr(rj, "calibrated_on"), md_pct(keep).s);
+    else if (isfinite(keep))
         md_printf(b, " (calibrated on the validation split to keep %s of other actions' "
                      "examples)", md_pct(keep).s);
     md_puts(b, "\n");

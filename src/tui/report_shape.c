@@ -26,7 +26,7 @@ static const shape report_shape[] = {
     {"model.actions", T_NUM}, {"machine", T_OBJ}, {"machine.cores", T_NUM},
     {"machine.threads", T_NUM}, {"reject", T_OBJ}, {"reject.action", T_STR},
     {"reject.score", T_STR}, {"reject.below", T_NUM}, {"reject.keep", T_NUM},
-    {"reject.applied", T_BOOL}, {"task.fallback", T_OBJ}, {"task.fallback.action", T_STR},
+    {"reject.applied", T_BOOL}, {"reject.calibrated_on", T_STR}, {"task.fallback", T_OBJ}, {"task.fallback.action", T_STR},
     {"task.fallback.other_examples", T_NUM}, {"task.fallback.other_accuracy", T_NUM},
     {"task.fallback.examples", T_NUM}, {"task.fallback.recall", T_NUM},
     {"task.fallback.predicted", T_NUM}, {"task.fallback.precision", T_NUM},

@@ -81,6 +81,19 @@ expect out "- Fallback: handoff_to_human when the energy is under "
 expect out "(calibrated on the validation split to keep 90.00% of other actions' examples)"
 run 0 eval "$RUNS/r/export-int8" --no-timing --quick
 jcheck "$RUNS/r/export-int8/report.json" 'r["reject"]["applied"] and r["reject"]["below"] == json.load(open(os.path.join(os.path.dirname(path), "trainer_state.json")))["reject_threshold"]'
+# --reject-keep calibrates on the run's valid split at evaluation: the
+# trainer's share gives the trainer's threshold, another share another one.
+run 0 eval "$RUNS/r" --no-timing --quick --json --reject-keep 0.9
+jcheck "$RUNS/r/report.json" 'abs(r["reject"]["below"] - json.load(open(os.path.join(os.path.dirname(path), "checkpoints/best/trainer_state.json")))["reject_threshold"]) < 1e-9 and r["reject"]["keep"] == 0.9 and "valid split of" in r["reject"]["calibrated_on"]'
+run 0 eval "$RUNS/r" --no-timing --quick --reject-keep 0.5
+expect out "(calibrated for this report on the valid split of $WORK/ws/data.jsonl ("
+expect out "to keep 50.00% of other actions' examples)"
+jcheck "$RUNS/r/report.json" 'r["reject"]["below"] > json.load(open(os.path.join(os.path.dirname(path), "checkpoints/best/trainer_state.json")))["reject_threshold"]'
+run 2 eval "$RUNS/r" --reject-keep 0
+expect err "--reject-keep 0 is out of range"
+run 1 eval "$RUNS/a" --no-timing --quick --reject-keep 0.9
+expect err "the run has no eval.reject_action"
+
 # The threshold has no fixed scale for the energy: one must be calibrated.
 run 1 train "$WS" --run bad $TINY --set reject_action=handoff_to_human --set reject_score=energy
 expect err "reject_score = energy (--set) needs eval.reject_keep"

@@ -954,6 +954,14 @@ static void test_reject_calibrated(void **state)
     for (size_t i = 0; i < set.count; i++)
         right += pred[i] == set.items[i].label;
     assert_float_equal((double)right / (double)set.count, best_acc, 1e-9);
+    /* Calibrating again on the same split and share gives the trainer's. */
+    double saved = rule->below;
+    assert_int_equal(aft_predictor_calibrate_reject(p, &set, 0.8, &err), 0);
+    assert_true(aft_predictor_reject(p)->below == saved);
+    assert_int_equal(aft_predictor_calibrate_reject(p, &set, 0.5, &err), 0);
+    assert_true(aft_predictor_reject(p)->below > saved);
+    assert_int_equal(aft_predictor_calibrate_reject(p, &set, 0.8, &err), 0);
+    assert_int_equal(aft_predictor_calibrate_reject(p, &set, 1.5, &err), -1);
     /* Batches are formed by length; the results land in the caller's order,
      * the same as one example at a time. */
     int32_t *one = calloc(set.count, sizeof *one);
