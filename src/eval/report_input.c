@@ -14,12 +14,12 @@
 /* Where the run's test (or valid) records are: the file and the split its
  * unmarked records fall in (as the trainer reads dataset.path or
  * dataset.train, valid and test). */
-typedef struct test_source {
+typedef struct split_source {
     const char *path;
     aft_split implied;
-} test_source;
+} split_source;
 
-static int run_split_source(const aft_predictor *p, aft_split split, test_source *src,
+static int run_split_source(const aft_predictor *p, aft_split split, split_source *src,
                             aft_error *err)
 {
     const aft_config *cfg = aft_predictor_config(p);
@@ -85,7 +85,7 @@ static char *describe_source(const char *path, int whole_file, aft_split implied
 /* Opens the data and encodes the records to evaluate (without a target). */
 static int load_examples(aft_eval_input *in, const aft_report_opts *opts, aft_error *err)
 {
-    test_source src = {opts->data_path, AFT_SPLIT_NONE};
+    split_source src = {opts->data_path, AFT_SPLIT_NONE};
     int whole = opts->data_path != NULL;
     if (!whole && run_split_source(in->pred, AFT_SPLIT_TEST, &src, err) < 0)
         return -1;
@@ -114,7 +114,7 @@ static int load_examples(aft_eval_input *in, const aft_report_opts *opts, aft_er
  * trainer calibrates it, for another share to keep. */
 static int calibrate_on_valid(aft_eval_input *in, double keep, aft_error *err)
 {
-    test_source src;
+    split_source src;
     if (run_split_source(in->pred, AFT_SPLIT_VALID, &src, err) < 0)
         return -1;
     const aft_config *cfg = aft_predictor_config(in->pred);
