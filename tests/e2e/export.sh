@@ -4,13 +4,8 @@
 # replacing an export, another checkpoint, and bad uses and files.
 . "$SRCDIR/tests/e2e/lib.sh"
 
-mkdir "$WORK/ws"
-cp "$SRCDIR/examples/flight-agent/data.jsonl" "$SRCDIR/examples/flight-agent/workspace.yaml" "$WORK/ws/"
-WS="$WORK/ws/workspace.yaml"
-RUNS="$WORK/ws/runs"
-TINY="--set n_layer=1 --set n_head=2 --set d_model=32 --set max_seq=48 --set vocab_size=400
-      --set batch_size=16 --set warmup_steps=5 --set lr=3e-3 --set threads=1
-      --set eval_every=10 --set checkpoint_every=10"
+flight_workspace
+TINY="$TINY --set eval_every=10 --set checkpoint_every=10"
 run 0 data split "$WS" --seed 7
 run 0 train "$WS" --run a $TINY --set max_steps=30
 

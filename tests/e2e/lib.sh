@@ -44,6 +44,19 @@ refute() {
     fi
 }
 
+# flight_workspace: the bundled example copied into $WORK/ws; sets WS and
+# RUNS, and TINY: --set options for a model and schedule small enough that a
+# run takes seconds (scripts add their own evaluation and checkpoint steps).
+flight_workspace() {
+    mkdir "$WORK/ws"
+    cp "$SRCDIR/examples/flight-agent/data.jsonl" "$SRCDIR/examples/flight-agent/workspace.yaml" \
+        "$WORK/ws/"
+    WS="$WORK/ws/workspace.yaml"
+    RUNS="$WORK/ws/runs"
+    TINY="--set n_layer=1 --set n_head=2 --set d_model=32 --set max_seq=48 --set vocab_size=400
+      --set batch_size=16 --set warmup_steps=5 --set lr=3e-3 --set threads=1"
+}
+
 check() {
     CHECKS=$((CHECKS + 1))
     if ! "$@"; then

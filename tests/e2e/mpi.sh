@@ -21,14 +21,9 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=none
 AFT_MPI_TEST_TAG="mpi-sh-$$"
 export AFT_MPI_TEST_TAG
 
-mkdir "$WORK/ws"
-cp "$SRCDIR/examples/flight-agent/data.jsonl" "$SRCDIR/examples/flight-agent/workspace.yaml" "$WORK/ws/"
-WS="$WORK/ws/workspace.yaml"
-RUNS="$WORK/ws/runs"
+flight_workspace
 # No dropout: each rank draws its own masks, so runs with dropout differ.
-TINY="--set n_layer=1 --set n_head=2 --set d_model=32 --set max_seq=48 --set vocab_size=400
-      --set batch_size=16 --set warmup_steps=5 --set lr=3e-3 --set threads=1
-      --set dropout=0 --set attn_dropout=0 --set max_steps=20 --set eval_every=10
+TINY="$TINY --set dropout=0 --set attn_dropout=0 --set max_steps=20 --set eval_every=10
       --set checkpoint_every=10"
 run 0 data split "$WS" --seed 7
 

@@ -3,10 +3,7 @@
 # uninterrupted run of the same seed, and no checkpoint on disk is corrupt.
 . "$SRCDIR/tests/e2e/lib.sh"
 
-mkdir "$WORK/ws"
-cp "$SRCDIR/examples/flight-agent/data.jsonl" "$SRCDIR/examples/flight-agent/workspace.yaml" "$WORK/ws/"
-WS="$WORK/ws/workspace.yaml"
-RUNS="$WORK/ws/runs"
+flight_workspace
 run 0 data split "$WS" --seed 7
 set -- --set n_layer=1 --set n_head=2 --set d_model=32 --set max_seq=48 --set vocab_size=400 \
     --set batch_size=16 --set grad_accum=2 --set warmup_steps=5 --set lr=3e-3 --set threads=1 \

@@ -2,12 +2,7 @@
 # run directory, agentft ctl against a live run, Ctrl-C and SIGHUP, resume.
 . "$SRCDIR/tests/e2e/lib.sh"
 
-mkdir "$WORK/ws"
-cp "$SRCDIR/examples/flight-agent/data.jsonl" "$SRCDIR/examples/flight-agent/workspace.yaml" "$WORK/ws/"
-WS="$WORK/ws/workspace.yaml"
-RUNS="$WORK/ws/runs"
-TINY="--set n_layer=1 --set n_head=2 --set d_model=32 --set max_seq=48 --set vocab_size=400
-      --set batch_size=16 --set warmup_steps=5 --set lr=3e-3 --set threads=1"
+flight_workspace
 
 # Records without a split: the message says what to do.
 run 1 train "$WS" $TINY
