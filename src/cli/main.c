@@ -100,7 +100,8 @@ const cli_command cli_commands[] = {
      "on the training records' contexts (every turn), actions, responses and\n"
      "reasoning, and writes it as a Hugging Face tokenizer.json. The training records\n"
      "are those in the train split, or all records when none carries a split.\n"
-     "Point model.tokenizer at the file to have runs use it.\n"
+     "With model.lowercase the text is lowercased first and the file says so (an\n"
+     "uncased vocabulary). Point model.tokenizer at the file to have runs use it.\n"
      "  --out PATH      where to write (default: tokenizer.json beside the workspace)\n"
      "  --force         replace an existing file\n",
      cmd_tokenizer_train},
